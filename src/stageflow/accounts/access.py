@@ -1,0 +1,49 @@
+"""Scope for accounts and contacts: the only place that decides who sees and changes which."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from stageflow.accounts.models import Account, Contact
+from stageflow.core.errors import NotAllowed, NotFound
+from stageflow.people import permissions
+from stageflow.people.models import User
+
+
+def accounts_for(user: User, action: str = "view") -> QuerySet[Account]:
+    condition = permissions.scope_filter(user, "accounts", action)
+    if condition is None:
+        return Account.objects.none()
+    return Account.objects.filter(condition)
+
+
+def contacts_for(user: User, action: str = "view") -> QuerySet[Contact]:
+    condition = permissions.scope_filter(user, "contacts", action)
+    if condition is None:
+        return Contact.objects.none()
+    return Contact.objects.filter(condition)
+
+
+def access_account_by_id(user: User, account_id: int, action: str = "view") -> Account:
+    """The account if `user` may see it and perform `action`: 404 when unseen, 403 when seen."""
+    account = accounts_for(user).select_related("owner", "office", "parent").filter(
+        pk=account_id).first()
+    if account is None:
+        raise NotFound(_("No such account."))
+    ensure_may(user, "accounts", action, account)
+    return account
+
+
+def access_contact_by_id(user: User, contact_id: int, action: str = "view") -> Contact:
+    contact = contacts_for(user).select_related("owner", "office").filter(pk=contact_id).first()
+    if contact is None:
+        raise NotFound(_("No such contact."))
+    ensure_may(user, "contacts", action, contact)
+    return contact
+
+
+def ensure_may(user: User, record_type: str, action: str, record: Account | Contact) -> None:
+    if not permissions.may(user, record_type, action, owner_id=record.owner_id,
+                           office_id=record.office_id):
+        raise NotAllowed(_("You may not %(action)s this record.") % {"action": action})

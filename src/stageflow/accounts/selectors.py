@@ -1,0 +1,165 @@
+"""Reads of accounts and contacts shared by pages, the API and exports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from stageflow.accounts.access import accounts_for, contacts_for
+from stageflow.accounts.models import Account, AccountContact, Contact
+from stageflow.core.validation import normalise_email, normalise_phone
+from stageflow.people.models import User
+
+ACCOUNT_ORDERINGS = {
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "status": ("customer_status", "name", "id"),
+    "city": ("billing_city", "name", "id"),
+}
+CONTACT_ORDERINGS = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+
+
+def _phone_digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+def account_list(
+    *,
+    user: User,
+    q: str = "",
+    customer_status: str = "",
+    office_id: int | None = None,
+    owner_id: int | None = None,
+    parent_id: int | None = None,
+    top_level_only: bool = False,
+    ordering: str = "name",
+) -> QuerySet[Account]:
+    accounts = accounts_for(user).select_related("owner", "office", "parent")
+    q = q.strip()
+    if q:
+        condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(billing_city__icontains=q)
+        digits = _phone_digits(q)
+        if len(digits) >= 4:
+            condition |= Q(phone__contains=digits) | Q(phone_alt__contains=digits)
+        accounts = accounts.filter(condition)
+    if customer_status:
+        accounts = accounts.filter(customer_status=customer_status)
+    if office_id is not None:
+        accounts = accounts.filter(office_id=office_id)
+    if owner_id is not None:
+        accounts = accounts.filter(owner_id=owner_id)
+    if parent_id is not None:
+        accounts = accounts.filter(parent_id=parent_id)
+    if top_level_only:
+        accounts = accounts.filter(parent__isnull=True)
+    return accounts.order_by(*ACCOUNT_ORDERINGS.get(ordering, ACCOUNT_ORDERINGS["name"]))
+
+
+def contact_list(
+    *,
+    user: User,
+    q: str = "",
+    account_id: int | None = None,
+    office_id: int | None = None,
+    owner_id: int | None = None,
+    ordering: str = "name",
+) -> QuerySet[Contact]:
+    contacts = contacts_for(user).select_related("owner", "office")
+    q = q.strip()
+    if q:
+        condition = (Q(last_name__icontains=q) | Q(first_name__icontains=q)
+                     | Q(email__icontains=q) | Q(email_alt__icontains=q))
+        first, _space, last = q.partition(" ")
+        if last:
+            condition |= Q(first_name__icontains=first, last_name__icontains=last.strip())
+        digits = _phone_digits(q)
+        if len(digits) >= 4:
+            condition |= Q(phone__contains=digits) | Q(mobile__contains=digits)
+        contacts = contacts.filter(condition)
+    if account_id is not None:
+        contacts = contacts.filter(account_links__account_id=account_id)
+    if office_id is not None:
+        contacts = contacts.filter(office_id=office_id)
+    if owner_id is not None:
+        contacts = contacts.filter(owner_id=owner_id)
+    return contacts.order_by(*CONTACT_ORDERINGS.get(ordering, CONTACT_ORDERINGS["name"]))
+
+
+def account_links_of_contacts(contacts: Iterable[Contact], user: User) -> dict[int, list[AccountContact]]:
+    """The visible account links of each contact, fetched in one query."""
+    ids = [contact.pk for contact in contacts]
+    links: dict[int, list[AccountContact]] = {contact_id: [] for contact_id in ids}
+    visible = accounts_for(user).values("pk")
+    rows = AccountContact.objects.filter(contact_id__in=ids, account_id__in=visible).select_related(
+        "account")
+    for link in rows:
+        links[link.contact_id].append(link)
+    return links
+
+
+def contact_links_of_account(account: Account, user: User) -> QuerySet[AccountContact]:
+    visible = contacts_for(user).values("pk")
+    return AccountContact.objects.filter(account=account, contact_id__in=visible).select_related(
+        "contact").order_by("contact__last_name", "contact__first_name")
+
+
+def sub_accounts_of(account: Account, user: User) -> QuerySet[Account]:
+    return accounts_for(user).filter(parent=account).annotate(
+        sub_count=Count("sub_accounts")).order_by("name")
+
+
+def possible_duplicate_accounts(*, user: User, email: str = "", phones: Iterable[str] = (),
+                                exclude_id: int | None = None) -> list[Account]:
+    """Visible accounts that share the email or one of the phone numbers."""
+    condition = Q()
+    if email:
+        condition |= Q(email__iexact=email)
+    for phone in filter(None, phones):
+        condition |= Q(phone=phone) | Q(phone_alt=phone)
+    if not condition:
+        return []
+    return list(accounts_for(user).filter(condition).exclude(pk=exclude_id).order_by("name")[:10])
+
+
+def possible_duplicate_contacts(*, user: User, emails: Iterable[str] = (),
+                                phones: Iterable[str] = (),
+                                exclude_id: int | None = None) -> list[Contact]:
+    condition = Q()
+    for email in filter(None, emails):
+        condition |= Q(email__iexact=email) | Q(email_alt__iexact=email)
+    for phone in filter(None, phones):
+        condition |= Q(phone=phone) | Q(mobile=phone)
+    if not condition:
+        return []
+    return list(contacts_for(user).filter(condition).exclude(pk=exclude_id).order_by(
+        "last_name")[:10])
+
+
+def _normalised(normalise: Any, value: Any) -> str:
+    try:
+        return str(normalise(value or ""))
+    except ValueError:
+        return ""
+
+
+def duplicate_accounts_for_values(*, user: User, values: Mapping[str, Any]) -> list[Account]:
+    """Possible duplicates of an account about to be created from these raw values."""
+    return possible_duplicate_accounts(
+        user=user, email=_normalised(normalise_email, values.get("email")),
+        phones=[_normalised(normalise_phone, values.get(name)) for name in ("phone", "phone_alt")])
+
+
+def duplicate_contacts_for_values(*, user: User, values: Mapping[str, Any]) -> list[Contact]:
+    return possible_duplicate_contacts(
+        user=user,
+        emails=[_normalised(normalise_email, values.get(name)) for name in ("email", "email_alt")],
+        phones=[_normalised(normalise_phone, values.get(name)) for name in ("phone", "mobile")])

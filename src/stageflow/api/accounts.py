@@ -1,0 +1,215 @@
+"""/api/v1/accounts: customer accounts, their sub-accounts, contacts and history."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from stageflow.accounts import selectors, services
+from stageflow.accounts.access import access_account_by_id
+from stageflow.accounts.models import Account, AccountContact, CustomerStatus
+from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
+from stageflow.core.history import history_of
+from stageflow.core.models import HistoryEntry, Via
+from stageflow.core.validation import normalise_phone
+
+router = Router(tags=["accounts"])
+
+class AccountFields(Schema):
+    customer_status: CustomerStatus | None = None
+    parent: int | None = None
+    owner: int | None = None
+    office: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    phone_alt: str | None = None
+    website: str | None = None
+    billing_street: str | None = None
+    billing_city: str | None = None
+    billing_postcode: str | None = None
+    billing_region: str | None = None
+    billing_country: str | None = None
+    service_street: str | None = None
+    service_city: str | None = None
+    service_postcode: str | None = None
+    service_region: str | None = None
+    service_country: str | None = None
+    notes: str | None = None
+
+
+class AccountCreateIn(AccountFields):
+    name: str
+
+
+class SubAccountCreateIn(AccountFields):
+    name: str
+    parent: None = None
+
+
+class AccountUpdateIn(AccountFields):
+    name: str | None = None
+    version: int | None = None
+
+
+class AccountOut(Schema):
+    id: int
+    name: str
+    customer_status: str
+    parent: Ref | None
+    owner: Ref | None
+    office: Ref | None
+    email: str
+    phone: str
+    phone_alt: str
+    website: str
+    billing_street: str
+    billing_city: str
+    billing_postcode: str
+    billing_region: str
+    billing_country: str
+    service_street: str
+    service_city: str
+    service_postcode: str
+    service_region: str
+    service_country: str
+    notes: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_parent(account: Account) -> dict[str, Any] | None:
+        return ref(account.parent)
+
+    @staticmethod
+    def resolve_owner(account: Account) -> dict[str, Any] | None:
+        return ref(account.owner)
+
+    @staticmethod
+    def resolve_office(account: Account) -> dict[str, Any] | None:
+        return ref(account.office)
+
+
+class AccountCreatedOut(AccountOut):
+    possible_duplicates: list[Ref] = []
+
+
+class AccountFilters(Schema):
+    q: str = ""
+    customer_status: CustomerStatus | None = None
+    office: int | None = None
+    owner: int | None = None
+    parent: int | None = None
+    top_level: bool = False
+    ordering: str = "name"
+
+
+class AccountContactOut(Schema):
+    contact: Ref
+    job_title: str
+
+    @staticmethod
+    def resolve_contact(link: AccountContact) -> dict[str, Any] | None:
+        return ref(link.contact)
+
+
+class DuplicateQuery(Schema):
+    email: str = ""
+    phone: str = ""
+
+
+def _created(request: HttpRequest, values: dict[str, Any]) -> tuple[int, Account]:
+    user = caller(request)
+    account = services.account_create(actor=user, via=Via.API, values=values)
+    phones = [account.phone, account.phone_alt]
+    duplicates = selectors.possible_duplicate_accounts(
+        user=user, email=account.email, phones=phones, exclude_id=account.pk)
+    account.possible_duplicates = [ref(d) for d in duplicates]  # type: ignore[attr-defined]
+    return 201, account
+
+
+@router.get("", response=list[AccountOut], operation_id="list_accounts")
+@paginate(LimitOffsetPagination)
+def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> QuerySet[Account]:
+    return selectors.account_list(
+        user=caller(request), q=filters.q, customer_status=filters.customer_status or "",
+        office_id=filters.office, owner_id=filters.owner, parent_id=filters.parent,
+        top_level_only=filters.top_level, ordering=filters.ordering)
+
+
+@router.post("", response={201: AccountCreatedOut}, operation_id="create_account")
+def create_account(request: HttpRequest, payload: AccountCreateIn) -> tuple[int, Account]:
+    return _created(request, payload.model_dump(exclude_unset=True))
+
+
+@router.get("/duplicates", response=list[Ref], operation_id="find_duplicate_accounts")
+def find_duplicate_accounts(request: HttpRequest, query: Query[DuplicateQuery]) -> list[Any]:
+    try:
+        phone = normalise_phone(query.phone)
+    except ValueError:
+        phone = ""
+    duplicates = selectors.possible_duplicate_accounts(
+        user=caller(request), email=query.email.strip(), phones=[phone])
+    return [ref(account) for account in duplicates]
+
+
+@router.get("/{account_id}", response=AccountOut, operation_id="get_account")
+def get_account(request: HttpRequest, account_id: int) -> Account:
+    return access_account_by_id(caller(request), account_id)
+
+
+@router.patch("/{account_id}", response=AccountOut, operation_id="update_account")
+def update_account(request: HttpRequest, account_id: int, payload: AccountUpdateIn) -> Account:
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "edit")
+    values = payload.model_dump(exclude_unset=True)
+    body_version = values.pop("version", None)
+    return services.account_update(
+        actor=user, via=Via.API, account=account, values=values,
+        expected_version=expected_version(request, body_version))
+
+
+@router.delete("/{account_id}", response={204: None}, operation_id="delete_account")
+def delete_account(request: HttpRequest, account_id: int) -> tuple[int, None]:
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "delete")
+    services.account_delete(actor=user, via=Via.API, account=account,
+                            expected_version=expected_version(request, None))
+    return 204, None
+
+
+@router.get("/{account_id}/sub-accounts", response=list[AccountOut],
+            operation_id="list_sub_accounts")
+@paginate(LimitOffsetPagination)
+def list_sub_accounts(request: HttpRequest, account_id: int) -> QuerySet[Account]:
+    user = caller(request)
+    account = access_account_by_id(user, account_id)
+    return selectors.account_list(user=user, parent_id=account.pk)
+
+
+@router.post("/{account_id}/sub-accounts", response={201: AccountCreatedOut},
+             operation_id="create_sub_account")
+def create_sub_account(request: HttpRequest, account_id: int,
+                       payload: SubAccountCreateIn) -> tuple[int, Account]:
+    parent = access_account_by_id(caller(request), account_id)
+    values = payload.model_dump(exclude_unset=True)
+    values["parent"] = parent.pk
+    return _created(request, values)
+
+
+@router.get("/{account_id}/contacts", response=list[AccountContactOut],
+            operation_id="list_account_contacts")
+@paginate(LimitOffsetPagination)
+def list_account_contacts(request: HttpRequest, account_id: int) -> QuerySet[AccountContact]:
+    user = caller(request)
+    account = access_account_by_id(user, account_id)
+    return selectors.contact_links_of_account(account, user)
+
+
+@router.get("/{account_id}/history", response=list[HistoryOut], operation_id="account_history")
+@paginate(LimitOffsetPagination)
+def account_history(request: HttpRequest, account_id: int) -> QuerySet[HistoryEntry]:
+    return history_of(access_account_by_id(caller(request), account_id))

@@ -1,0 +1,25 @@
+"""The REST API: one NinjaAPI with a router per area, mounted at /api/ with routes under /v1/."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from stageflow.api import accounts, auth, contacts
+from stageflow.api.errors import install_error_handlers
+from stageflow.api.security import API_AUTH
+
+api = NinjaAPI(
+    title="Stageflow API",
+    version="1",
+    description="Leads, opportunities and the workflow that moves them. "
+    "Authenticate with `Authorization: Bearer <token>` (see POST /api/v1/auth/token) "
+    "or the browser session.",
+    auth=API_AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_error_handlers(api)
+api.add_router("/v1/", auth.router)
+api.add_router("/v1/accounts", accounts.router)
+api.add_router("/v1/contacts", contacts.router)

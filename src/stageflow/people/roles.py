@@ -1,0 +1,102 @@
+"""The built-in roles and what they grant. Administrators may edit them afterwards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from stageflow.people.models import Role, RolePermission, Scope
+from stageflow.people.permissions import RECORD_TYPES
+
+A, O, M, N = Scope.ALL, Scope.OFFICE, Scope.OWN, Scope.NONE
+
+def _grants(default: tuple[Scope, Scope, Scope, Scope], **per_type: Any) -> dict[str, Any]:
+    """Per record type: the (view, create, edit, delete) scopes and extra actions by name."""
+    return {"*": (default, {}), **per_type}
+
+
+BUILTIN_ROLES: dict[str, dict[str, Any]] = {
+    "administrator": {
+        "name": "Administrator",
+        "description": "Configures the workspace and may do everything.",
+        "manages_workspace": True,
+        "grants": _grants((A, A, A, A), accounts=((A, A, A, A), {"create_sub": A})),
+    },
+    "sales_manager": {
+        "name": "Sales manager",
+        "description": "Leads the sales team: sees and edits all sales records.",
+        "grants": _grants((A, A, A, O), accounts=((A, A, A, O), {"create_sub": A})),
+    },
+    "salesperson": {
+        "name": "Salesperson",
+        "description": "Works their own leads and opportunities; sees their office's customers.",
+        "grants": _grants(
+            (M, M, M, N),
+            accounts=((O, M, M, N), {"create_sub": N}),
+            contacts=((O, M, M, N), {}),
+        ),
+    },
+    "office": {
+        "name": "Office (CSR)",
+        "description": "Takes enquiries, keeps customer records and creates jobs for the office.",
+        "grants": _grants((O, O, O, N), accounts=((O, O, O, O), {"create_sub": O}),
+                          contacts=((O, O, O, O), {})),
+    },
+    "marketing": {
+        "name": "Marketing",
+        "description": "Brings in and nurtures leads; reads opportunities.",
+        "grants": _grants(
+            (O, N, N, N),
+            accounts=((O, O, M, N), {"create_sub": N}),
+            contacts=((O, O, M, N), {}),
+            leads=((O, O, O, N), {}),
+        ),
+    },
+    "service_manager": {
+        "name": "Service manager",
+        "description": "Plans the schedule and routes; reads all customers.",
+        "grants": _grants((A, N, N, N), accounts=((A, N, O, N), {"create_sub": O}),
+                          contacts=((A, N, O, N), {})),
+    },
+    "technician": {
+        "name": "Technician",
+        "description": "Works in the field; passes on leads from customers.",
+        "grants": _grants((O, N, N, N), leads=((M, M, M, N), {}),
+                          opportunities=((M, M, M, N), {})),
+    },
+}
+
+
+def builtin_scope(role_key: str, record_type: str, action: str) -> Scope:
+    grants = BUILTIN_ROLES[role_key]["grants"]
+    base, extra = grants.get(record_type, grants["*"])
+    if action in extra:
+        return Scope(extra[action])
+    if action in ("view", "create", "edit", "delete"):
+        return Scope(base[("view", "create", "edit", "delete").index(action)])
+    return Scope.NONE
+
+
+@transaction.atomic
+def ensure_builtin_roles() -> None:
+    """Create missing built-in roles and permission rows; never overwrite an administrator's edits."""
+    for key, spec in BUILTIN_ROLES.items():
+        role, _ = Role.objects.get_or_create(
+            key=key,
+            defaults={"name": spec["name"], "description": spec["description"],
+                      "is_builtin": True,
+                      "manages_workspace": spec.get("manages_workspace", False)},
+        )
+        existing = set(role.permissions.values_list("record_type", "action"))
+        RolePermission.objects.bulk_create(
+            RolePermission(role=role, record_type=record_type.key, action=action,
+                           scope=builtin_scope(key, record_type.key, action))
+            for record_type in RECORD_TYPES.values()
+            for action in record_type.actions
+            if (record_type.key, action) not in existing
+        )
+
+
+def ensure_builtin_roles_after_migrate(**kwargs: Any) -> None:
+    ensure_builtin_roles()

@@ -1,0 +1,21 @@
+"""Template context every page needs: what the signed-in user may open in the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from stageflow.people import permissions
+from stageflow.people.models import User
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if not isinstance(user, User) or not user.is_authenticated:
+        return {}
+    return {
+        "nav_accounts": permissions.may_at_all(user, "accounts", "view"),
+        "nav_contacts": permissions.may_at_all(user, "contacts", "view"),
+        "nav_admin": user.is_staff,
+    }

@@ -1,0 +1,350 @@
+"""Pages: thin views that parse input, call services and selectors, and render templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from stageflow.accounts import selectors, services
+from stageflow.accounts.access import access_account_by_id, access_contact_by_id
+from stageflow.accounts.models import CustomerStatus
+from stageflow.core.errors import StageflowError
+from stageflow.core.history import history_of
+from stageflow.core.models import Via
+from stageflow.people import permissions
+from stageflow.people.models import Office, User
+from stageflow.people.services import api_token_create, api_token_revoke
+from stageflow.web.forms import (
+    AccountForm,
+    AccountLinkForm,
+    ContactForm,
+    TokenForm,
+    form_values,
+    show_service_errors,
+)
+
+PAGE_SIZE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _page(request: HttpRequest, records: QuerySet[Any]) -> Page:
+    return Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _list_template(request: HttpRequest, full: str, partial: str) -> str:
+    htmx = getattr(request, "htmx", None)
+    return partial if htmx and htmx.target == "results" else full
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    recent = selectors.account_list(user=user, ordering="-created")[:5]
+    return render(request, "web/home.html", {
+        "recent_accounts": recent,
+        "account_count": selectors.account_list(user=user).count(),
+        "contact_count": selectors.contact_list(user=user).count(),
+        "may_create_account": permissions.may_at_all(user, "accounts", "create"),
+        "may_create_contact": permissions.may_at_all(user, "contacts", "create"),
+    })
+
+
+@login_required
+def account_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = {
+        "q": request.GET.get("q", ""),
+        "customer_status": request.GET.get("status", ""),
+        "office_id": _int_or_none(request.GET.get("office")),
+        "owner_id": _int_or_none(request.GET.get("owner")),
+        "top_level_only": request.GET.get("top") == "1",
+        "ordering": request.GET.get("sort", "name"),
+    }
+    page = _page(request, selectors.account_list(user=user, **filters))
+    template = _list_template(request, "web/accounts/list.html", "web/accounts/_results.html")
+    return render(request, template, {
+        "page": page, "filters": filters, "statuses": CustomerStatus.choices,
+        "offices": Office.objects.all(), "owners": User.objects.filter(is_active=True),
+        "may_create": permissions.may_at_all(user, "accounts", "create"),
+        "sort": filters["ordering"],
+    })
+
+
+@login_required
+def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
+    account = access_account_by_id(user, account_id)
+    tab = request.GET.get("tab", "details")
+    context: dict[str, Any] = {
+        "account": account, "tab": tab,
+        "contact_links": selectors.contact_links_of_account(account, user),
+        "sub_accounts": selectors.sub_accounts_of(account, user),
+        "may_edit": permissions.may(user, "accounts", "edit", owner_id=account.owner_id,
+                                    office_id=account.office_id),
+        "may_delete": permissions.may(user, "accounts", "delete", owner_id=account.owner_id,
+                                      office_id=account.office_id),
+        "may_add_sub": permissions.may(user, "accounts", "create_sub",
+                                       owner_id=account.owner_id, office_id=account.office_id),
+        "may_add_contact": permissions.may_at_all(user, "contacts", "create"),
+    }
+    if tab == "history":
+        context["history"] = history_of(account)[:200]
+    return render(request, "web/accounts/detail.html", context)
+
+
+def _duplicates_block(form: AccountForm | ContactForm, duplicates: list[Any]) -> bool:
+    """True when the form must be shown again so the user can confirm a possible duplicate."""
+    return bool(duplicates) and not form.cleaned_data.get("confirm_duplicate")
+
+
+@login_required
+def account_create(request: HttpRequest, parent_id: int | None = None) -> HttpResponse:
+    user = _user(request)
+    parent = access_account_by_id(user, parent_id, "view") if parent_id else None
+    form = AccountForm(request.POST or None, initial={
+        "owner": user.pk, "office": permissions.default_office_id(user),
+        "parent": parent.pk if parent else None})
+    duplicates: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        values = form_values(form)
+        if parent is not None:
+            values["parent"] = parent.pk
+        duplicates = selectors.duplicate_accounts_for_values(user=user, values=values)
+        if not _duplicates_block(form, duplicates):
+            try:
+                account = services.account_create(actor=user, via=Via.WEB, values=values)
+            except StageflowError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, _("Account “%(name)s” created.") % {"name": account})
+                return redirect("web:account_detail", account_id=account.pk)
+    return render(request, "web/accounts/form.html", {
+        "form": form, "parent": parent, "duplicates": duplicates,
+        "title": _("New sub-account of %(name)s") % {"name": parent} if parent
+        else _("New account")})
+
+
+@login_required
+def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
+    account = access_account_by_id(user, account_id, "edit")
+    form = AccountForm(request.POST or None, instance=account)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_update(actor=user, via=Via.WEB, account=account,
+                                    values=form_values(form),
+                                    expected_version=_int_or_none(request.POST.get("version")))
+        except StageflowError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:account_detail", account_id=account.pk)
+    return render(request, "web/accounts/form.html", {
+        "form": form, "account": account, "title": _("Edit %(name)s") % {"name": account}})
+
+
+@login_required
+def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
+    user = _user(request)
+    account = access_account_by_id(user, account_id, "delete")
+    error_message = ""
+    if request.method == "POST":
+        try:
+            services.account_delete(actor=user, via=Via.WEB, account=account)
+        except StageflowError as error:
+            error_message = error.message
+        else:
+            messages.success(request, _("Account “%(name)s” deleted.") % {"name": account})
+            return redirect("web:account_list")
+    return render(request, "web/confirm_delete.html", {
+        "record": account, "kind": _("account"), "error": error_message,
+        "cancel_url": account.get_absolute_url()})
+
+
+@login_required
+def account_lookup(request: HttpRequest) -> HttpResponse:
+    """Search results for pickers that choose an account (parent, link to a contact)."""
+    query = request.GET.get("account_search", "").strip()
+    results = selectors.account_list(user=_user(request), q=query)[:10] if query else []
+    return render(request, "web/accounts/_lookup.html", {
+        "results": results, "query": query, "target": request.GET.get("target", "parent")})
+
+
+@login_required
+def contact_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = {
+        "q": request.GET.get("q", ""),
+        "office_id": _int_or_none(request.GET.get("office")),
+        "owner_id": _int_or_none(request.GET.get("owner")),
+        "ordering": request.GET.get("sort", "name"),
+    }
+    page = _page(request, selectors.contact_list(user=user, **filters))
+    links = selectors.account_links_of_contacts(page.object_list, user)
+    for contact in page.object_list:
+        contact.visible_account_links = links[contact.pk]
+    template = _list_template(request, "web/contacts/list.html", "web/contacts/_results.html")
+    return render(request, template, {
+        "page": page, "filters": filters, "offices": Office.objects.all(),
+        "owners": User.objects.filter(is_active=True), "sort": filters["ordering"],
+        "may_create": permissions.may_at_all(user, "contacts", "create"),
+    })
+
+
+@login_required
+def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
+    user = _user(request)
+    contact = access_contact_by_id(user, contact_id)
+    tab = request.GET.get("tab", "details")
+    may_edit = permissions.may(user, "contacts", "edit", owner_id=contact.owner_id,
+                               office_id=contact.office_id)
+    context: dict[str, Any] = {
+        "contact": contact, "tab": tab, "may_edit": may_edit,
+        "may_delete": permissions.may(user, "contacts", "delete", owner_id=contact.owner_id,
+                                      office_id=contact.office_id),
+        "account_links": selectors.account_links_of_contacts([contact], user)[contact.pk],
+        "link_form": AccountLinkForm() if may_edit else None,
+    }
+    if tab == "history":
+        context["history"] = history_of(contact)[:200]
+    return render(request, "web/contacts/detail.html", context)
+
+
+@login_required
+def contact_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    account_id = _int_or_none(request.GET.get("account") or request.POST.get("account"))
+    account = access_account_by_id(user, account_id) if account_id else None
+    form = ContactForm(request.POST or None, initial={
+        "owner": user.pk, "office": permissions.default_office_id(user)})
+    duplicates: list[Any] = []
+    if request.method == "POST" and form.is_valid():
+        values = form_values(form)
+        duplicates = selectors.duplicate_contacts_for_values(user=user, values=values)
+        if not _duplicates_block(form, duplicates):
+            try:
+                contact = services.contact_create(
+                    actor=user, via=Via.WEB, values=values, account=account,
+                    job_title=request.POST.get("job_title", ""))
+            except StageflowError as error:
+                show_service_errors(form, error)
+            else:
+                messages.success(request, _("Contact “%(name)s” created.") % {"name": contact})
+                return redirect("web:contact_detail", contact_id=contact.pk)
+    return render(request, "web/contacts/form.html", {
+        "form": form, "account": account, "duplicates": duplicates,
+        "title": _("New contact")})
+
+
+@login_required
+def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
+    user = _user(request)
+    contact = access_contact_by_id(user, contact_id, "edit")
+    form = ContactForm(request.POST or None, instance=contact)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_update(actor=user, via=Via.WEB, contact=contact,
+                                    values=form_values(form),
+                                    expected_version=_int_or_none(request.POST.get("version")))
+        except StageflowError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("web:contact_detail", contact_id=contact.pk)
+    return render(request, "web/contacts/form.html", {
+        "form": form, "contact": contact, "title": _("Edit %(name)s") % {"name": contact}})
+
+
+@login_required
+def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
+    user = _user(request)
+    contact = access_contact_by_id(user, contact_id, "delete")
+    error_message = ""
+    if request.method == "POST":
+        try:
+            services.contact_delete(actor=user, via=Via.WEB, contact=contact)
+        except StageflowError as error:
+            error_message = error.message
+        else:
+            messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact})
+            return redirect("web:contact_list")
+    return render(request, "web/confirm_delete.html", {
+        "record": contact, "kind": _("contact"), "error": error_message,
+        "cancel_url": contact.get_absolute_url()})
+
+
+@login_required
+@require_POST
+def contact_link(request: HttpRequest, contact_id: int) -> HttpResponse:
+    user = _user(request)
+    contact = access_contact_by_id(user, contact_id, "edit")
+    form = AccountLinkForm(request.POST)
+    if form.is_valid():
+        try:
+            account = access_account_by_id(user, form.cleaned_data["account"])
+            services.contact_link_account(actor=user, via=Via.WEB, contact=contact,
+                                          account=account,
+                                          job_title=form.cleaned_data["job_title"])
+        except StageflowError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Linked to %(name)s.") % {"name": account})
+    else:
+        messages.error(request, _("Choose an account from the search results first."))
+    return redirect("web:contact_detail", contact_id=contact.pk)
+
+
+@login_required
+@require_POST
+def contact_unlink(request: HttpRequest, contact_id: int, account_id: int) -> HttpResponse:
+    user = _user(request)
+    contact = access_contact_by_id(user, contact_id, "edit")
+    account = access_account_by_id(user, account_id)
+    services.contact_unlink_account(actor=user, via=Via.WEB, contact=contact, account=account)
+    messages.success(request, _("No longer linked to %(name)s.") % {"name": account})
+    return redirect("web:contact_detail", contact_id=contact.pk)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = TokenForm(request.POST or None)
+    new_secret = ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_secret = api_token_create(user=user, name=form.cleaned_data["name"])
+        except StageflowError as error:
+            show_service_errors(form, error)
+        else:
+            form = TokenForm()
+    return render(request, "web/profile.html", {
+        "form": form, "new_secret": new_secret, "tokens": user.api_tokens.all(),
+        "roles": user.roles.all(), "offices": user.offices.all()})
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        token = api_token_revoke(user=_user(request), token_id=token_id)
+    except StageflowError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("web:profile")
