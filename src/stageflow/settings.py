@@ -173,6 +173,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
                     ("vendor/pico", PROJECT_DIR / "node_modules" / "@picocss" / "pico" / "css")]
 MEDIA_ROOT = DATA_DIR / "media"

@@ -94,7 +94,8 @@ def contact_list(
     return contacts.order_by(*CONTACT_ORDERINGS.get(ordering, CONTACT_ORDERINGS["name"]))
 
 
-def account_links_of_contacts(contacts: Iterable[Contact], user: User) -> dict[int, list[AccountContact]]:
+def account_links_of_contacts(contacts: Iterable[Contact],
+                              user: User) -> dict[int, list[AccountContact]]:
     """The visible account links of each contact, fetched in one query."""
     ids = [contact.pk for contact in contacts]
     links: dict[int, list[AccountContact]] = {contact_id: [] for contact_id in ids}
@@ -127,7 +128,10 @@ def possible_duplicate_accounts(*, user: User, email: str = "", phones: Iterable
         condition |= Q(phone=phone) | Q(phone_alt=phone)
     if not condition:
         return []
-    return list(accounts_for(user).filter(condition).exclude(pk=exclude_id).order_by("name")[:10])
+    accounts = accounts_for(user).filter(condition)
+    if exclude_id is not None:
+        accounts = accounts.exclude(pk=exclude_id)
+    return list(accounts.order_by("name")[:10])
 
 
 def possible_duplicate_contacts(*, user: User, emails: Iterable[str] = (),
@@ -140,8 +144,10 @@ def possible_duplicate_contacts(*, user: User, emails: Iterable[str] = (),
         condition |= Q(phone=phone) | Q(mobile=phone)
     if not condition:
         return []
-    return list(contacts_for(user).filter(condition).exclude(pk=exclude_id).order_by(
-        "last_name")[:10])
+    contacts = contacts_for(user).filter(condition)
+    if exclude_id is not None:
+        contacts = contacts.exclude(pk=exclude_id)
+    return list(contacts.order_by("last_name")[:10])
 
 
 def _normalised(normalise: Any, value: Any) -> str:

@@ -59,7 +59,7 @@ def _office_by_id(value: Any) -> Office | None:
 
 
 def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) or (
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
         isinstance(value, str) and value.isdigit())
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from stageflow.accounts import selectors, services
@@ -121,14 +121,14 @@ class DuplicateQuery(Schema):
     phone: str = ""
 
 
-def _created(request: HttpRequest, values: dict[str, Any]) -> tuple[int, Account]:
+def _created(request: HttpRequest, values: dict[str, Any]) -> Status[Account]:
     user = caller(request)
     account = services.account_create(actor=user, via=Via.API, values=values)
     phones = [account.phone, account.phone_alt]
     duplicates = selectors.possible_duplicate_accounts(
         user=user, email=account.email, phones=phones, exclude_id=account.pk)
     account.possible_duplicates = [ref(d) for d in duplicates]  # type: ignore[attr-defined]
-    return 201, account
+    return Status(201, account)
 
 
 @router.get("", response=list[AccountOut], operation_id="list_accounts")
@@ -141,7 +141,7 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Query
 
 
 @router.post("", response={201: AccountCreatedOut}, operation_id="create_account")
-def create_account(request: HttpRequest, payload: AccountCreateIn) -> tuple[int, Account]:
+def create_account(request: HttpRequest, payload: AccountCreateIn) -> Status[Account]:
     return _created(request, payload.model_dump(exclude_unset=True))
 
 
@@ -173,12 +173,12 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountUpdate
 
 
 @router.delete("/{account_id}", response={204: None}, operation_id="delete_account")
-def delete_account(request: HttpRequest, account_id: int) -> tuple[int, None]:
+def delete_account(request: HttpRequest, account_id: int) -> Status[None]:
     user = caller(request)
     account = access_account_by_id(user, account_id, "delete")
     services.account_delete(actor=user, via=Via.API, account=account,
                             expected_version=expected_version(request, None))
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{account_id}/sub-accounts", response=list[AccountOut],
@@ -193,7 +193,7 @@ def list_sub_accounts(request: HttpRequest, account_id: int) -> QuerySet[Account
 @router.post("/{account_id}/sub-accounts", response={201: AccountCreatedOut},
              operation_id="create_sub_account")
 def create_sub_account(request: HttpRequest, account_id: int,
-                       payload: SubAccountCreateIn) -> tuple[int, Account]:
+                       payload: SubAccountCreateIn) -> Status[Account]:
     parent = access_account_by_id(caller(request), account_id)
     values = payload.model_dump(exclude_unset=True)
     values["parent"] = parent.pk

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from stageflow.api.common import caller
 from stageflow.api.security import API_AUTH
@@ -43,7 +43,7 @@ class TokenInfoOut(Schema):
 
 
 @router.post("/auth/token", auth=None, response={201: TokenOut}, operation_id="create_token")
-def create_token(request: HttpRequest, payload: CredentialsIn) -> tuple[int, dict[str, object]]:
+def create_token(request: HttpRequest, payload: CredentialsIn) -> Status[dict[str, object]]:
     try:
         user = authenticate(request, username=payload.username, password=payload.password)
     except PermissionDenied:
@@ -53,8 +53,8 @@ def create_token(request: HttpRequest, payload: CredentialsIn) -> tuple[int, dic
             raise NotSignedIn("Too many failed sign-ins: this user name is locked for a while.",
                               code="locked")
         raise NotSignedIn("Wrong user name or password.", code="bad_credentials")
-    token, secret = api_token_create(user=user, name=payload.name)  # type: ignore[arg-type]
-    return 201, {"token": secret, "id": token.pk, "name": token.name}
+    token, secret = api_token_create(user=user, name=payload.name)
+    return Status(201, {"token": secret, "id": token.pk, "name": token.name})
 
 
 @router.get("/me/tokens", auth=API_AUTH, response=list[TokenInfoOut], operation_id="list_tokens")
@@ -63,15 +63,15 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.post("/me/tokens", auth=API_AUTH, response={201: TokenOut}, operation_id="create_my_token")
-def create_my_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def create_my_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, secret = api_token_create(user=caller(request), name=payload.name)
-    return 201, {"token": secret, "id": token.pk, "name": token.name}
+    return Status(201, {"token": secret, "id": token.pk, "name": token.name})
 
 
 @router.delete("/me/tokens/{token_id}", auth=API_AUTH, response={204: None},
                operation_id="revoke_token")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     api_token_revoke(user=caller(request), token_id=token_id)
-    return 204, None
+    return Status(204, None)
 
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from stageflow.accounts import selectors, services
@@ -119,7 +119,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> Query
 
 
 @router.post("", response={201: ContactCreatedOut}, operation_id="create_contact")
-def create_contact(request: HttpRequest, payload: ContactCreateIn) -> tuple[int, Contact]:
+def create_contact(request: HttpRequest, payload: ContactCreateIn) -> Status[Contact]:
     user = caller(request)
     values = payload.model_dump(exclude_unset=True)
     account_id = values.pop("account", None)
@@ -131,7 +131,7 @@ def create_contact(request: HttpRequest, payload: ContactCreateIn) -> tuple[int,
         user=user, emails=[contact.email, contact.email_alt],
         phones=[contact.phone, contact.mobile], exclude_id=contact.pk)
     contact.possible_duplicates = [ref(d) for d in duplicates]  # type: ignore[attr-defined]
-    return 201, _with_accounts(contact, request)
+    return Status(201, _with_accounts(contact, request))
 
 
 @router.get("/{contact_id}", response=ContactDetailOut, operation_id="get_contact")
@@ -151,12 +151,12 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdate
 
 
 @router.delete("/{contact_id}", response={204: None}, operation_id="delete_contact")
-def delete_contact(request: HttpRequest, contact_id: int) -> tuple[int, None]:
+def delete_contact(request: HttpRequest, contact_id: int) -> Status[None]:
     user = caller(request)
     contact = access_contact_by_id(user, contact_id, "delete")
     services.contact_delete(actor=user, via=Via.API, contact=contact,
                             expected_version=expected_version(request, None))
-    return 204, None
+    return Status(204, None)
 
 
 @router.put("/{contact_id}/accounts/{account_id}", response=AccountLinkOut,
@@ -173,12 +173,12 @@ def link_contact_account(request: HttpRequest, contact_id: int, account_id: int,
 @router.delete("/{contact_id}/accounts/{account_id}", response={204: None},
                operation_id="unlink_contact_account")
 def unlink_contact_account(request: HttpRequest, contact_id: int,
-                           account_id: int) -> tuple[int, None]:
+                           account_id: int) -> Status[None]:
     user = caller(request)
     contact = access_contact_by_id(user, contact_id, "edit")
     account = access_account_by_id(user, account_id)
     services.contact_unlink_account(actor=user, via=Via.API, contact=contact, account=account)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/{contact_id}/history", response=list[HistoryOut], operation_id="contact_history")

@@ -33,7 +33,7 @@ def field_changes(
     for name, old in before.items():
         new = after.get(name)
         if old != new:
-            label = str(record._meta.get_field(name).verbose_name)
+            label = str(getattr(record._meta.get_field(name), "verbose_name", name))
             changes.append({"field": name, "label": label, "old": old, "new": new})
     return changes
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from stageflow.core.errors import InvalidInput, StaleVersion
 from stageflow.core.history import field_changes, record_history, snapshot
-from stageflow.core.models import HistoryEntry, Via, VersionedModel
+from stageflow.core.models import HistoryEntry, VersionedModel, Via
 
 Normaliser = Callable[[Any], Any]
 
@@ -62,7 +62,8 @@ def _is_text_field(record: models.Model, name: str) -> bool:
     return isinstance(field, models.CharField | models.TextField)
 
 
-def validate_record(record: models.Model, errors: dict[str, str], *, exclude: Iterable[str] = ()) -> None:
+def validate_record(record: models.Model, errors: dict[str, str], *,
+                    exclude: Iterable[str] = ()) -> None:
     """Run the model's own field checks (lengths, formats, choices) and raise every problem."""
     try:
         record.full_clean(exclude=[*exclude, *errors.keys()], validate_unique=False,
@@ -84,7 +85,7 @@ def save_created(record: VersionedModel, *, actor: Any, via: Via, fields: Iterab
 
 def save_updated(record: VersionedModel, before: Mapping[str, Any], *, actor: Any, via: Via,
                  fields: Iterable[str]) -> list[dict[str, Any]]:
-    """Save, bump the version and record the changed fields; a save that changes nothing is a no-op."""
+    """Save, bump the version and record what changed; a save that changes nothing is a no-op."""
     changes = field_changes(record, before, snapshot(record, fields))
     if not changes:
         return changes

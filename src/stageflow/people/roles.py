@@ -9,7 +9,7 @@ from django.db import transaction
 from stageflow.people.models import Role, RolePermission, Scope
 from stageflow.people.permissions import RECORD_TYPES
 
-A, O, M, N = Scope.ALL, Scope.OFFICE, Scope.OWN, Scope.NONE
+A, OF, M, N = Scope.ALL, Scope.OFFICE, Scope.OWN, Scope.NONE
 
 def _grants(default: tuple[Scope, Scope, Scope, Scope], **per_type: Any) -> dict[str, Any]:
     """Per record type: the (view, create, edit, delete) scopes and extra actions by name."""
@@ -26,43 +26,43 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
     "sales_manager": {
         "name": "Sales manager",
         "description": "Leads the sales team: sees and edits all sales records.",
-        "grants": _grants((A, A, A, O), accounts=((A, A, A, O), {"create_sub": A})),
+        "grants": _grants((A, A, A, OF), accounts=((A, A, A, OF), {"create_sub": A})),
     },
     "salesperson": {
         "name": "Salesperson",
         "description": "Works their own leads and opportunities; sees their office's customers.",
         "grants": _grants(
             (M, M, M, N),
-            accounts=((O, M, M, N), {"create_sub": N}),
-            contacts=((O, M, M, N), {}),
+            accounts=((OF, M, M, N), {"create_sub": N}),
+            contacts=((OF, M, M, N), {}),
         ),
     },
     "office": {
         "name": "Office (CSR)",
         "description": "Takes enquiries, keeps customer records and creates jobs for the office.",
-        "grants": _grants((O, O, O, N), accounts=((O, O, O, O), {"create_sub": O}),
-                          contacts=((O, O, O, O), {})),
+        "grants": _grants((OF, OF, OF, N), accounts=((OF, OF, OF, OF), {"create_sub": OF}),
+                          contacts=((OF, OF, OF, OF), {})),
     },
     "marketing": {
         "name": "Marketing",
         "description": "Brings in and nurtures leads; reads opportunities.",
         "grants": _grants(
-            (O, N, N, N),
-            accounts=((O, O, M, N), {"create_sub": N}),
-            contacts=((O, O, M, N), {}),
-            leads=((O, O, O, N), {}),
+            (OF, N, N, N),
+            accounts=((OF, OF, M, N), {"create_sub": N}),
+            contacts=((OF, OF, M, N), {}),
+            leads=((OF, OF, OF, N), {}),
         ),
     },
     "service_manager": {
         "name": "Service manager",
         "description": "Plans the schedule and routes; reads all customers.",
-        "grants": _grants((A, N, N, N), accounts=((A, N, O, N), {"create_sub": O}),
-                          contacts=((A, N, O, N), {})),
+        "grants": _grants((A, N, N, N), accounts=((A, N, OF, N), {"create_sub": OF}),
+                          contacts=((A, N, OF, N), {})),
     },
     "technician": {
         "name": "Technician",
         "description": "Works in the field; passes on leads from customers.",
-        "grants": _grants((O, N, N, N), leads=((M, M, M, N), {}),
+        "grants": _grants((OF, N, N, N), leads=((M, M, M, N), {}),
                           opportunities=((M, M, M, N), {})),
     },
 }
@@ -80,7 +80,7 @@ def builtin_scope(role_key: str, record_type: str, action: str) -> Scope:
 
 @transaction.atomic
 def ensure_builtin_roles() -> None:
-    """Create missing built-in roles and permission rows; never overwrite an administrator's edits."""
+    """Create missing built-in roles and permission rows; never overwrite an admin's edits."""
     for key, spec in BUILTIN_ROLES.items():
         role, _ = Role.objects.get_or_create(
             key=key,

@@ -30,7 +30,8 @@ def user_create(
     roles = list(Role.objects.filter(key__in=list(role_keys)))
     unknown = set(role_keys) - {role.key for role in roles}
     if unknown:
-        raise InvalidInput("Unknown role.", fields={"roles": f"unknown: {', '.join(sorted(unknown))}"})
+        raise InvalidInput("Unknown role.",
+                           fields={"roles": f"unknown: {', '.join(sorted(unknown))}"})
     user = User(username=username, email=email, first_name=first_name, last_name=last_name,
                 is_superuser=is_superuser, is_staff=is_superuser)
     user.set_password(password)

@@ -31,7 +31,7 @@ def _client_ip(request: HttpRequest | None) -> str | None:
 class LockoutModelBackend(ModelBackend):
     """Django's password check, refused while a user name is locked after repeated failures."""
 
-    def authenticate(  # type: ignore[override]
+    def authenticate(
         self, request: HttpRequest | None, username: str | None = None,
         password: str | None = None, **kwargs: Any,
     ) -> User | None:
@@ -48,7 +48,7 @@ class LockoutModelBackend(ModelBackend):
                                          ip_address=_client_ip(request))
         else:
             SignInFailure.objects.filter(username=username.lower()).delete()
-        return user  # type: ignore[return-value]
+        return user
 
 
 def hash_token(secret: str) -> str:

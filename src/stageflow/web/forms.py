@@ -35,14 +35,14 @@ class SignInForm(AuthenticationForm):
             raise
 
 
-def _people_fields(form: forms.Form) -> None:
+def _people_fields(form: forms.BaseForm) -> None:
     form.fields["owner"] = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), required=False, label=_("Owner"))
+        queryset=User.objects.filter(is_active=True), label=_("Owner"))
     form.fields["office"] = forms.ModelChoiceField(
         queryset=Office.objects.all(), required=False, label=_("Office"))
 
 
-def form_values(form: forms.Form) -> dict[str, Any]:
+def form_values(form: forms.BaseForm) -> dict[str, Any]:
     """The form's cleaned values as a service expects them: related records by id."""
     values: dict[str, Any] = {}
     for name, value in form.cleaned_data.items():
@@ -52,15 +52,19 @@ def form_values(form: forms.Form) -> dict[str, Any]:
     return values
 
 
-def show_service_errors(form: forms.Form, error: StageflowError) -> None:
-    if not error.fields:
+def show_service_errors(form: forms.BaseForm, error: StageflowError) -> None:
+    """Put each reason next to its field; what no field shows goes above the form."""
+    on_fields = {name: reason for name, reason in error.fields.items() if name in form.fields}
+    for name, reason in on_fields.items():
+        form.add_error(name, reason)
+    if len(on_fields) < len(error.fields) or not error.fields:
         form.add_error(None, error.message)
-    for name, message in error.fields.items():
-        form.add_error(name if name in form.fields else None, message)
 
 
 class AccountForm(forms.ModelForm):
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    website = forms.URLField(required=False, assume_scheme="https", label=_("Website"),
+                             max_length=200)
     confirm_duplicate = forms.BooleanField(
         required=False, label=_("This is not a duplicate: create it anyway"))
 

@@ -68,7 +68,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    filters = {
+    filters: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "customer_status": request.GET.get("status", ""),
         "office_id": _int_or_none(request.GET.get("office")),
@@ -189,7 +189,7 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    filters = {
+    filters: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "office_id": _int_or_none(request.GET.get("office")),
         "owner_id": _int_or_none(request.GET.get("owner")),

@@ -1,0 +1,42 @@
+"""`stageflow demo` builds the demo workspace once, however often it runs."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from stageflow.accounts.models import Account, AccountContact, Contact
+from stageflow.core.models import HistoryEntry
+from stageflow.people.models import Office, User
+
+
+def _counts() -> tuple[int, ...]:
+    return (Office.objects.count(), User.objects.count(), Account.objects.count(),
+            Contact.objects.count(), AccountContact.objects.count(),
+            HistoryEntry.objects.count())
+
+
+def test_demo_creates_a_user_per_role_and_customers_and_prints_sign_ins(db):
+    out = StringIO()
+
+    call_command("demo", "--password", "s3cret-demo", stdout=out)
+
+    printed = out.getvalue()
+    roles = set(User.objects.values_list("roles__key", flat=True))
+    assert roles == {"administrator", "sales_manager", "salesperson", "office", "marketing",
+                     "service_manager", "technician"}
+    assert "sales1" in printed
+    assert "s3cret-demo" in printed
+    assert User.objects.get(username="sales1").check_password("s3cret-demo")
+    assert Account.objects.filter(parent__isnull=False).exists()
+    assert Office.objects.count() == 2
+
+
+def test_running_demo_twice_duplicates_nothing(db):
+    call_command("demo", stdout=StringIO())
+    before = _counts()
+
+    call_command("demo", stdout=StringIO())
+
+    assert _counts() == before
