@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from django.test import Client, override_settings
-from tests.conftest import PASSWORD
 
 from stageflow.people.models import ApiToken
 from stageflow.people.signin import hash_token
+from tests.conftest import PASSWORD
 
 
 def test_token_endpoint_returns_a_working_token(api_as, sales_north):

@@ -1,7 +1,8 @@
-"""Template helpers for laying out forms by field name."""
+"""Template helpers: laying out forms by field name, and showing stored values to people."""
 
 from __future__ import annotations
 
+import phonenumbers
 from django import forms, template
 from django.forms.boundfield import BoundField
 
@@ -12,3 +13,15 @@ register = template.Library()
 def pick(form: forms.BaseForm, names: str) -> list[BoundField]:
     """The bound fields named in a comma-separated list, skipping names the form lacks."""
     return [form[name.strip()] for name in names.split(",") if name.strip() in form.fields]
+
+
+@register.filter
+def phone(value: str) -> str:
+    """An E.164 number in the international format people read, e.g. +1 217-555-0142."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
