@@ -67,7 +67,8 @@ def test_a_user_of_another_office_cannot_open_the_account(page: Page, app_url, s
 
     response = page.goto(f"{app_url}/accounts/{theirs.pk}/")
 
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
     expect(page.get_by_text("South Side Pools")).to_have_count(0)
     page.goto(f"{app_url}/accounts/")
