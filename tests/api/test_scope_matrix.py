@@ -125,3 +125,22 @@ def test_user_without_roles_sees_nothing(api_as, world, make_account):
 
     assert client.get("/accounts").json() == {"items": [], "count": 0}
     assert client.post("/accounts", {"name": "X"}).status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["accounts", "contacts"])
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_follow_the_same_scope_as_the_api(client, world, role, kind):
+    me = user_create(username="me", password="x" * 12, role_keys=[role], offices=[world["north"]])
+    records = _records(world, me, kind)
+    expected = (EXPECTED_ACCOUNTS if kind == "accounts" else EXPECTED_CONTACTS)[role]
+    client.force_login(me)
+
+    outcome = {}
+    for scope, record in records.items():
+        outcome[scope] = (client.get(f"/{kind}/{record.pk}/").status_code,
+                          client.get(f"/{kind}/{record.pk}/edit/").status_code,
+                          client.get(f"/{kind}/{record.pk}/delete/").status_code)
+
+    page_codes = {scope: tuple(200 if code in (200, 204) else code for code in codes)
+                  for scope, codes in expected.items()}
+    assert outcome == page_codes
