@@ -74,11 +74,12 @@ class ApiClient:
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
 
     def request(self, method: str, path: str, body: Any = None,
-                headers: dict[str, str] | None = None) -> Any:
+                headers: dict[str, str] | None = None,
+                content_type: str = "application/json") -> Any:
         url = "/api/v1" + path
         data = body if isinstance(body, str | bytes) else json.dumps(body)
         return self.client.generic(method, url, "" if body is None else data,
-                                   content_type="application/json",
+                                   content_type=content_type,
                                    headers={**self.headers, **(headers or {})})
 
     def get(self, path: str, **params: Any) -> Any:

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "stageflow.core",
     "stageflow.people",
     "stageflow.accounts",
+    "stageflow.pipelines",
     "stageflow.api",
     "stageflow.web",
     "stageflow.commands",

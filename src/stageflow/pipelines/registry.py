@@ -1,0 +1,24 @@
+"""Where the records that run on pipelines live: apps owning such records register a store.
+
+Publishing a new version asks every store how many records sit on steps the version removes,
+and moves them along the administrator's mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+
+class PipelineRecordStore(Protocol):
+    def count_on_steps(self, *, pipeline_key: str, steps: Iterable[str]) -> dict[str, int]: ...
+
+    def move_steps(self, *, pipeline_key: str, mapping: Mapping[str, str], version: int,
+                   actor: Any, via: Any) -> int: ...
+
+
+RECORD_STORES: list[PipelineRecordStore] = []
+
+
+def register_record_store(store: PipelineRecordStore) -> None:
+    RECORD_STORES.append(store)
