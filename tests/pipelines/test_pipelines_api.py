@@ -204,8 +204,10 @@ def test_lookup_tables_are_kept_apart_per_record_type(api_as, admin):
     leads = client.get("/lookups/lead", table="source").json()
     opportunities = client.get("/lookups/opportunity", table="source").json()
     bad = client.put("/lookups/account/source/x", {"label": "X"})
+    bad_table = client.put("/lookups/lead/Bad Table/x", {"label": "X"})
 
     assert [v["key"] for v in leads["items"]] == ["website"]
     assert [v["key"] for v in opportunities["items"]] == ["referral"]
     assert bad.status_code == 422
+    assert bad_table.status_code == 422
     assert LookupValue.objects.count() == 2

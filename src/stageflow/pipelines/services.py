@@ -262,9 +262,9 @@ def lookup_value_save(*, actor: User, via: Via, record_type: str, table: str, ke
     if record_type not in ("lead", "opportunity"):
         raise InvalidInput(_("Lookup tables belong to leads or to opportunities."),
                            fields={"record_type": "lead or opportunity"})
-    if table not in LookupValue.Table.values:
-        raise InvalidInput(_("Unknown lookup table."),
-                           fields={"table": ", ".join(LookupValue.Table.values)})
+    if not table.replace("_", "").isalnum() or table != table.lower():
+        raise InvalidInput(_("Name tables with lowercase letters, digits and _, such as %(s)s.")
+                           % {"s": ", ".join(LookupValue.Table.values)}, fields={"table": table})
     if not key or not key.replace("_", "").replace("-", "").isalnum():
         raise InvalidInput(_("Use letters, digits, - and _ in keys."), fields={"key": key})
     value = LookupValue.objects.filter(record_type=record_type, table=table, key=key).first()
