@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Q
 
 from stageflow import engine
 from stageflow.core.errors import StageflowError
@@ -33,8 +34,8 @@ class Command(BaseCommand):
         importer.add_argument("--format", choices=services.FORMATS)
         importer.add_argument("--publish", action="store_true", help="Make them live at once.")
         importer.add_argument("--as-user", default=None,
-                              help="Administrator recorded as the author (default: first "
-                                   "superuser).")
+                              help="Administrator recorded as the author (default: the first "
+                                   "administrator).")
         exporter = commands.add_parser("export", help="Write a pipeline as a file.")
         exporter.add_argument("pipeline")
         exporter.add_argument("--version", default="live", help="live, draft or a number.")
@@ -83,8 +84,9 @@ class Command(BaseCommand):
 
     def _author(self, username: str | None) -> User:
         users = User.objects.filter(is_active=True)
+        administrators = users.filter(Q(is_superuser=True) | Q(roles__manages_workspace=True))
         author = (users.filter(username=username) if username
-                  else users.filter(is_superuser=True).order_by("pk")).first()
+                  else administrators.distinct().order_by("pk")).first()
         if author is None:
             raise CommandError("No administrator to record as the author; use --as-user.")
         return author
