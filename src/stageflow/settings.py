@@ -175,8 +175,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
-STATICFILES_DIRS = [("vendor/htmx", PROJECT_DIR / "node_modules" / "htmx.org" / "dist"),
-                    ("vendor/pico", PROJECT_DIR / "node_modules" / "@picocss" / "pico" / "css")]
+_NODE_MODULES = PROJECT_DIR / "node_modules"
+STATICFILES_DIRS = [("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
+                    ("vendor/pico", _NODE_MODULES / "@picocss" / "pico" / "css"),
+                    ("vendor/sortablejs", _NODE_MODULES / "sortablejs")]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {

@@ -61,10 +61,15 @@ def check_definition(definition: engine.PipelineDefinition) -> list[engine.Probl
 
 @transaction.atomic
 def pipeline_draft_save(*, actor: User, via: Via, definition: engine.PipelineDefinition,
-                        note: str = "") -> PipelineVersion:
-    """Store `definition` as the draft of its pipeline (creating the pipeline if new)."""
+                        note: str = "", allow_errors: bool = False) -> PipelineVersion:
+    """Store `definition` as the draft of its pipeline (creating the pipeline if new).
+
+    Imports refuse a definition with errors; the editor may keep an unfinished draft
+    (`allow_errors`), which cannot be published until it is clean.
+    """
     ensure_manages_workspace(actor)
-    check_definition(definition)
+    if not allow_errors:
+        check_definition(definition)
     pipeline, created = Pipeline.objects.select_for_update().get_or_create(
         key=definition.key,
         defaults={"record_type": definition.record_type, "name": definition.name})
