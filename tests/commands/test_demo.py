@@ -9,12 +9,13 @@ from django.core.management import call_command
 from stageflow.accounts.models import Account, AccountContact, Contact
 from stageflow.core.models import HistoryEntry
 from stageflow.people.models import Office, User
+from stageflow.pipelines.models import Pipeline, PipelineVersion
 
 
 def _counts() -> tuple[int, ...]:
     return (Office.objects.count(), User.objects.count(), Account.objects.count(),
             Contact.objects.count(), AccountContact.objects.count(),
-            HistoryEntry.objects.count())
+            HistoryEntry.objects.count(), PipelineVersion.objects.count())
 
 
 def test_demo_creates_a_user_per_role_and_customers_and_prints_sign_ins(db):
@@ -31,6 +32,10 @@ def test_demo_creates_a_user_per_role_and_customers_and_prints_sign_ins(db):
     assert User.objects.get(username="sales1").check_password("s3cret-demo")
     assert Account.objects.filter(parent__isnull=False).exists()
     assert Office.objects.count() == 2
+    live = Pipeline.objects.filter(live_version__isnull=False)
+    assert live.count() == 8
+    assert set(Pipeline.objects.filter(is_default=True).values_list("record_type", flat=True)) \
+        == {"lead", "opportunity"}
 
 
 def test_running_demo_twice_duplicates_nothing(db):

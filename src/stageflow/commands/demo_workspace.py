@@ -16,6 +16,8 @@ from stageflow.core.models import Via
 from stageflow.people.models import Office, User
 from stageflow.people.roles import ensure_builtin_roles
 from stageflow.people.services import user_create
+from stageflow.pipelines.services import preset_install
+from stageflow.presets import preset_keys
 
 OFFICES = [("North", "N"), ("South", "S")]
 
@@ -83,6 +85,8 @@ def load_demo_workspace(*, password: str) -> list[DemoSignIn]:
                         is_superuser=role == "administrator")
         sign_ins.append(DemoSignIn(username, role, ", ".join(office_names)))
     admin = _user("admin")
+    for key in preset_keys():
+        preset_install(actor=admin, via=Via.CLI, key=key)
     for name, status, office_name, owner, city, phone, email, subs, people in ACCOUNTS:
         office = offices[office_name]
         account = _account(name, office, {

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from stageflow.people.models import RolePermission, Scope, User
+from stageflow.people.models import Role, Scope, User
 
 BASE_ACTIONS = ("view", "create", "edit", "delete")
+MANAGE_KEY = ("*", "manage")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,15 +31,22 @@ def register_record_type(key: str, label: str, *, extra_actions: tuple[str, ...]
 
 
 def _scopes(user: User) -> dict[tuple[str, str], int]:
+    """The widest scope per (record type, action) over the user's roles, read in one query.
+
+    The key `("*", "manage")` holds whether a role lets the user manage the workspace.
+    """
     cached: dict[tuple[str, str], int] | None = getattr(user, "_stageflow_scopes", None)
     if cached is None:
         cached = {}
-        rows = RolePermission.objects.filter(role__users=user).values_list(
-            "record_type", "action", "scope"
-        )
-        for record_type, action, scope in rows:
-            key = (record_type, action)
-            cached[key] = max(cached.get(key, Scope.NONE), scope)
+        rows = Role.objects.filter(users=user).values_list(
+            "manages_workspace", "permissions__record_type", "permissions__action",
+            "permissions__scope")
+        for manages, record_type, action, scope in rows:
+            if manages:
+                cached[MANAGE_KEY] = Scope.ALL
+            if record_type is not None:
+                key = (record_type, action)
+                cached[key] = max(cached.get(key, Scope.NONE), scope)
         user._stageflow_scopes = cached  # type: ignore[attr-defined]
     return cached
 
@@ -93,9 +101,7 @@ def may_at_all(user: User, record_type: str, action: str) -> bool:
 
 
 def manages_workspace(user: User) -> bool:
-    return user.is_active and (
-        user.is_superuser or user.roles.filter(manages_workspace=True).exists()
-    )
+    return user.is_active and (user.is_superuser or MANAGE_KEY in _scopes(user))
 
 
 def default_office_id(user: User) -> int | None:

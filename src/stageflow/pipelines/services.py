@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from stageflow import engine
 from stageflow.core import clock
-from stageflow.core.errors import Conflict, InvalidInput, MalformedRequest, RuleRefused
+from stageflow.core.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RuleRefused
 from stageflow.core.history import record_history
 from stageflow.core.models import HistoryEntry, Via
 from stageflow.people.models import User
@@ -30,6 +30,7 @@ from stageflow.pipelines.models import (
 )
 from stageflow.pipelines.registry import RECORD_STORES
 from stageflow.pipelines.selectors import definition_of, draft_of, known_fields
+from stageflow.presets import PresetError, load_preset
 
 FORMATS = ("yaml", "json")
 
@@ -286,3 +287,22 @@ def lookup_value_save(*, actor: User, via: Via, record_type: str, table: str, ke
     record_history(record=value, actor=actor, via=via,
                    action=HistoryEntry.Action.CREATED if created else HistoryEntry.Action.UPDATED)
     return value
+
+
+@transaction.atomic
+def preset_install(*, actor: User, via: Via, key: str) -> list[PipelineVersion]:
+    """Publish every pipeline of a ready-made preset; pipelines already live are left alone."""
+    ensure_manages_workspace(actor)
+    try:
+        preset = load_preset(key)
+    except PresetError as error:
+        raise NotFound(_("No preset '%(key)s'.") % {"key": key}) from error
+    installed = []
+    for definition in preset.pipelines.values():
+        existing = Pipeline.objects.filter(key=definition.key, live_version__isnull=False).first()
+        if existing is not None:
+            continue
+        draft = pipeline_draft_save(actor=actor, via=via, definition=definition,
+                                    note=_("From the %(name)s preset") % {"name": preset.name})
+        installed.append(pipeline_publish(actor=actor, via=via, pipeline=draft.pipeline))
+    return installed

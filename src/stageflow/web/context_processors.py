@@ -18,4 +18,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_accounts": permissions.may_at_all(user, "accounts", "view"),
         "nav_contacts": permissions.may_at_all(user, "contacts", "view"),
         "nav_admin": user.is_staff,
+        "nav_settings": permissions.manages_workspace(user),
     }

@@ -34,7 +34,7 @@ from stageflow.web.forms import (
 PAGE_SIZE = 25
 
 
-def _user(request: HttpRequest) -> User:
+def signed_in_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
 
@@ -54,7 +54,7 @@ def _list_template(request: HttpRequest, full: str, partial: str) -> str:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     recent = selectors.account_list(user=user, ordering="-created")[:5]
     return render(request, "web/home.html", {
         "recent_accounts": recent,
@@ -67,7 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     filters: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "customer_status": request.GET.get("status", ""),
@@ -88,7 +88,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     account = access_account_by_id(user, account_id)
     tab = request.GET.get("tab", "details")
     context: dict[str, Any] = {
@@ -115,7 +115,7 @@ def _duplicates_block(form: AccountForm | ContactForm, duplicates: list[Any]) ->
 
 @login_required
 def account_create(request: HttpRequest, parent_id: int | None = None) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     parent = access_account_by_id(user, parent_id, "view") if parent_id else None
     form = AccountForm(request.POST or None, initial={
         "owner": user.pk, "office": permissions.default_office_id(user),
@@ -142,7 +142,7 @@ def account_create(request: HttpRequest, parent_id: int | None = None) -> HttpRe
 
 @login_required
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     account = access_account_by_id(user, account_id, "edit")
     form = AccountForm(request.POST or None, instance=account)
     if request.method == "POST" and form.is_valid():
@@ -161,7 +161,7 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
 
 @login_required
 def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     account = access_account_by_id(user, account_id, "delete")
     error_message = ""
     if request.method == "POST":
@@ -181,14 +181,14 @@ def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
 def account_lookup(request: HttpRequest) -> HttpResponse:
     """Search results for pickers that choose an account (parent, link to a contact)."""
     query = request.GET.get("account_search", "").strip()
-    results = selectors.account_list(user=_user(request), q=query)[:10] if query else []
+    results = selectors.account_list(user=signed_in_user(request), q=query)[:10] if query else []
     return render(request, "web/accounts/_lookup.html", {
         "results": results, "query": query, "target": request.GET.get("target", "parent")})
 
 
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     filters: dict[str, Any] = {
         "q": request.GET.get("q", ""),
         "office_id": _int_or_none(request.GET.get("office")),
@@ -209,7 +209,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id)
     tab = request.GET.get("tab", "details")
     may_edit = permissions.may(user, "contacts", "edit", owner_id=contact.owner_id,
@@ -228,7 +228,7 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 def contact_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     account_id = _int_or_none(request.GET.get("account") or request.POST.get("account"))
     account = access_account_by_id(user, account_id) if account_id else None
     form = ContactForm(request.POST or None, initial={
@@ -254,7 +254,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "edit")
     form = ContactForm(request.POST or None, instance=contact)
     if request.method == "POST" and form.is_valid():
@@ -273,7 +273,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
 
 @login_required
 def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "delete")
     error_message = ""
     if request.method == "POST":
@@ -292,7 +292,7 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_link(request: HttpRequest, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "edit")
     form = AccountLinkForm(request.POST)
     if form.is_valid():
@@ -313,7 +313,7 @@ def contact_link(request: HttpRequest, contact_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def contact_unlink(request: HttpRequest, contact_id: int, account_id: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "edit")
     account = access_account_by_id(user, account_id)
     services.contact_unlink_account(actor=user, via=Via.WEB, contact=contact, account=account)
@@ -323,7 +323,7 @@ def contact_unlink(request: HttpRequest, contact_id: int, account_id: int) -> Ht
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     form = TokenForm(request.POST or None)
     new_secret = ""
     if request.method == "POST" and form.is_valid():
@@ -342,7 +342,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_POST
 def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     try:
-        token = api_token_revoke(user=_user(request), token_id=token_id)
+        token = api_token_revoke(user=signed_in_user(request), token_id=token_id)
     except StageflowError as error:
         messages.error(request, error.message)
     else:

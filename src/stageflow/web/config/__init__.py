@@ -1,0 +1,1 @@
+"""Configuration screens for administrators: pipelines, attributes and lookup tables."""
