@@ -36,7 +36,7 @@ run: install
 	STAGEFLOW_INSECURE_HTTP=1 $(BIN)/stageflow serve --host 127.0.0.1 --port 8000
 
 lint: install-dev
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 test-sqlite: install-dev

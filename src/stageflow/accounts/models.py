@@ -43,6 +43,7 @@ class Account(VersionedModel):
     service_region = models.CharField(_("service region"), max_length=100, blank=True)
     service_country = models.CharField(_("service country"), max_length=100, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("created by"))
@@ -76,6 +77,7 @@ class Contact(VersionedModel):
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                               on_delete=models.SET_NULL, related_name="+",
                               verbose_name=_("owner"))

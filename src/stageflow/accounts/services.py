@@ -23,6 +23,7 @@ from stageflow.core.records import (
 from stageflow.core.validation import normalise_email, normalise_phone, normalise_url
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
+from stageflow.pipelines.attribute_values import clean_attribute_values
 
 ADDRESS_FIELDS = tuple(
     f"{kind}_{part}"
@@ -33,6 +34,9 @@ ACCOUNT_FIELDS = ("name", "customer_status", "parent", "owner", "office", "email
                   "phone_alt", "website", *ADDRESS_FIELDS, "notes")
 CONTACT_FIELDS = ("first_name", "last_name", "title", "email", "email_alt", "phone", "mobile",
                   "owner", "office", "notes")
+# Fields whose changes the history records; custom attributes are recorded one by one.
+ACCOUNT_HISTORY = (*ACCOUNT_FIELDS, "attributes")
+CONTACT_HISTORY = (*CONTACT_FIELDS, "attributes")
 MAX_PARENT_DEPTH = 20
 
 
@@ -114,6 +118,19 @@ def _check_parent(account: Account, actor: User, errors: dict[str, str]) -> None
         raise NotAllowed(_("You may not add sub-accounts to %(name)s.") % {"name": parent.name})
 
 
+def _assign_attributes(record: Account | Contact, record_type: str, values: Mapping[str, Any],
+                       *, creating: bool, errors: dict[str, str]) -> dict[str, Any]:
+    """Apply `values["attributes"]` to the record; return the other values to assign."""
+    others = {name: value for name, value in values.items() if name != "attributes"}
+    changes = values.get("attributes") or {}
+    if not isinstance(changes, Mapping):
+        errors["attributes"] = _("Send custom attributes as an object of key: value.")
+        return others
+    record.attributes = clean_attribute_values(record_type, record.attributes or {}, changes,
+                                               creating=creating, errors=errors)
+    return others
+
+
 def _default_owner_and_office(record: Account | Contact, actor: User,
                               values: Mapping[str, Any]) -> None:
     if "owner" not in values:
@@ -128,12 +145,14 @@ def account_create(*, actor: User, via: Via, values: Mapping[str, Any]) -> Accou
     account = Account(created_by=actor)
     _default_owner_and_office(account, actor, values)
     errors: dict[str, str] = {}
+    values = _assign_attributes(account, "account", values, creating=True, errors=errors)
     assign_values(account, values, editable=ACCOUNT_FIELDS,
                   normalisers=_account_normalisers(actor), errors=errors)
     _check_parent(account, actor, errors)
-    validate_record(account, errors, exclude=("parent", "owner", "office", "created_by"))
+    validate_record(account, errors,
+                    exclude=("parent", "owner", "office", "created_by", "attributes"))
     ensure_may(actor, "accounts", "create", account)
-    save_created(account, actor=actor, via=via, fields=ACCOUNT_FIELDS)
+    save_created(account, actor=actor, via=via, fields=ACCOUNT_HISTORY)
     return account
 
 
@@ -143,15 +162,17 @@ def account_update(*, actor: User, via: Via, account: Account, values: Mapping[s
     account = Account.objects.select_for_update().get(pk=account.pk)
     ensure_may(actor, "accounts", "edit", account)
     check_version(account, expected_version)
-    before = snapshot(account, ACCOUNT_FIELDS)
+    before = snapshot(account, ACCOUNT_HISTORY)
     old_parent_id = account.parent_id
     errors: dict[str, str] = {}
+    values = _assign_attributes(account, "account", values, creating=False, errors=errors)
     assign_values(account, values, editable=ACCOUNT_FIELDS,
                   normalisers=_account_normalisers(actor), errors=errors)
     if account.parent_id != old_parent_id:
         _check_parent(account, actor, errors)
-    validate_record(account, errors, exclude=("parent", "owner", "office", "created_by"))
-    save_updated(account, before, actor=actor, via=via, fields=ACCOUNT_FIELDS)
+    validate_record(account, errors,
+                    exclude=("parent", "owner", "office", "created_by", "attributes"))
+    save_updated(account, before, actor=actor, via=via, fields=ACCOUNT_HISTORY)
     return account
 
 
@@ -178,11 +199,12 @@ def contact_create(*, actor: User, via: Via, values: Mapping[str, Any],
     contact = Contact(created_by=actor)
     _default_owner_and_office(contact, actor, values)
     errors: dict[str, str] = {}
+    values = _assign_attributes(contact, "contact", values, creating=True, errors=errors)
     assign_values(contact, values, editable=CONTACT_FIELDS, normalisers=_CONTACT_NORMALISERS,
                   errors=errors)
-    validate_record(contact, errors, exclude=("owner", "office", "created_by"))
+    validate_record(contact, errors, exclude=("owner", "office", "created_by", "attributes"))
     ensure_may(actor, "contacts", "create", contact)
-    save_created(contact, actor=actor, via=via, fields=CONTACT_FIELDS)
+    save_created(contact, actor=actor, via=via, fields=CONTACT_HISTORY)
     if account is not None:
         contact_link_account(actor=actor, via=via, contact=contact, account=account,
                              job_title=job_title)
@@ -195,12 +217,13 @@ def contact_update(*, actor: User, via: Via, contact: Contact, values: Mapping[s
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     ensure_may(actor, "contacts", "edit", contact)
     check_version(contact, expected_version)
-    before = snapshot(contact, CONTACT_FIELDS)
+    before = snapshot(contact, CONTACT_HISTORY)
     errors: dict[str, str] = {}
+    values = _assign_attributes(contact, "contact", values, creating=False, errors=errors)
     assign_values(contact, values, editable=CONTACT_FIELDS, normalisers=_CONTACT_NORMALISERS,
                   errors=errors)
-    validate_record(contact, errors, exclude=("owner", "office", "created_by"))
-    save_updated(contact, before, actor=actor, via=via, fields=CONTACT_FIELDS)
+    validate_record(contact, errors, exclude=("owner", "office", "created_by", "attributes"))
+    save_updated(contact, before, actor=actor, via=via, fields=CONTACT_HISTORY)
     return contact
 
 

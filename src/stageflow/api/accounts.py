@@ -19,6 +19,7 @@ from stageflow.core.validation import normalise_phone
 router = Router(tags=["accounts"])
 
 class AccountFields(Schema):
+    attributes: dict[str, Any] | None = None
     customer_status: CustomerStatus | None = None
     parent: int | None = None
     owner: int | None = None
@@ -76,6 +77,7 @@ class AccountOut(Schema):
     service_region: str
     service_country: str
     notes: str
+    attributes: dict[str, Any]
     version: int
     created_at: datetime
     updated_at: datetime

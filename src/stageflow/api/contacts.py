@@ -19,6 +19,7 @@ router = Router(tags=["contacts"])
 
 
 class ContactFields(Schema):
+    attributes: dict[str, Any] | None = None
     first_name: str | None = None
     title: str | None = None
     email: str | None = None
@@ -61,6 +62,7 @@ class ContactOut(Schema):
     phone: str
     mobile: str
     notes: str
+    attributes: dict[str, Any]
     owner: Ref | None
     office: Ref | None
     version: int

@@ -16,8 +16,10 @@ def display_value(value: Any) -> Any:
     """A JSON-safe, human-readable form of a field value for the history."""
     if value is None or isinstance(value, bool | int | str):
         return value
-    if isinstance(value, models.Model):
-        return str(value)
+    if isinstance(value, dict):
+        return {str(key): display_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [display_value(item) for item in value]
     return str(value)
 
 
@@ -32,9 +34,18 @@ def field_changes(
     changes = []
     for name, old in before.items():
         new = after.get(name)
-        if old != new:
-            label = str(getattr(record._meta.get_field(name), "verbose_name", name))
-            changes.append({"field": name, "label": label, "old": old, "new": new})
+        if old == new:
+            continue
+        if isinstance(old, dict) or isinstance(new, dict):
+            # A JSON field of named values (custom attributes) is recorded value by value.
+            old_items, new_items = old or {}, new or {}
+            for key in sorted(set(old_items) | set(new_items)):
+                if old_items.get(key) != new_items.get(key):
+                    changes.append({"field": f"{name}.{key}", "label": key,
+                                    "old": old_items.get(key), "new": new_items.get(key)})
+            continue
+        label = str(getattr(record._meta.get_field(name), "verbose_name", name))
+        changes.append({"field": name, "label": label, "old": old, "new": new})
     return changes
 
 
