@@ -247,3 +247,25 @@ def test_contact_list_page_runs_a_fixed_number_of_queries(browser_as, admin, row
 
     with django_assert_num_queries(8):
         client.get("/contacts/")
+
+
+def test_custom_attributes_are_edited_on_the_form_and_shown_on_the_page(browser_as, admin):
+    from stageflow.core.models import Via
+    from stageflow.pipelines.services import attribute_save
+
+    attribute_save(actor=admin, via=Via.API, record_type="account", key="segment",
+                   values={"labels": {"en": "Segment"}, "type": "choice",
+                           "choices": [{"key": "smb", "label": "Small business"}]})
+    attribute_save(actor=admin, via=Via.API, record_type="account", key="budget",
+                   values={"labels": {"en": "Budget"}, "type": "money"})
+    client = browser_as(admin)
+    assert "Segment" in client.get("/accounts/new/").content.decode()
+
+    client.post("/accounts/new/", {"name": "Acme", "customer_status": "lead", "owner": admin.pk,
+                                   "attr_segment": "smb", "attr_budget": "900"})
+
+    account = Account.objects.get(name="Acme")
+    assert account.attributes == {"segment": "smb", "budget": "900.00"}
+    page = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert "Small business" in page
+    assert "900.00" in page

@@ -10,6 +10,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,7 @@ from stageflow.core.models import Via
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
 from stageflow.people.services import api_token_create, api_token_revoke
+from stageflow.web.attribute_display import attribute_rows
 from stageflow.web.forms import (
     AccountForm,
     AccountLinkForm,
@@ -102,6 +104,8 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "may_add_sub": permissions.may(user, "accounts", "create_sub",
                                        owner_id=account.owner_id, office_id=account.office_id),
         "may_add_contact": permissions.may_at_all(user, "contacts", "create"),
+        "attribute_rows": attribute_rows("account", account.attributes or {},
+                                         get_language() or "en"),
     }
     if tab == "history":
         context["history"] = history_of(account)[:200]
@@ -220,6 +224,8 @@ def contact_detail(request: HttpRequest, contact_id: int) -> HttpResponse:
                                       office_id=contact.office_id),
         "account_links": selectors.account_links_of_contacts([contact], user)[contact.pk],
         "link_form": AccountLinkForm() if may_edit else None,
+        "attribute_rows": attribute_rows("contact", contact.attributes or {},
+                                         get_language() or "en"),
     }
     if tab == "history":
         context["history"] = history_of(contact)[:200]

@@ -16,6 +16,12 @@ def pick(form: forms.BaseForm, names: str) -> list[BoundField]:
 
 
 @register.filter
+def prefixed(form: forms.BaseForm, prefix: str) -> list[BoundField]:
+    """The bound fields whose names start with `prefix`, in form order."""
+    return [form[name] for name in form.fields if name.startswith(prefix)]
+
+
+@register.filter
 def phone(value: str) -> str:
     """An E.164 number in the international format people read, e.g. +1 217-555-0142."""
     if not value:
