@@ -137,8 +137,8 @@ def pipeline_publish(*, actor: User, via: Via, pipeline: Pipeline,
                      step_mapping: Mapping[str, str] | None = None) -> PipelineVersion:
     """Make the draft live; records on removed steps move along `step_mapping`."""
     ensure_manages_workspace(actor)
-    pipeline = Pipeline.objects.select_for_update().select_related("live_version").get(
-        pk=pipeline.pk)
+    pipeline = (Pipeline.objects.select_for_update(of=("self",))
+                .select_related("live_version").get(pk=pipeline.pk))
     draft = draft_of(pipeline)
     if draft is None:
         raise Conflict(_("There is no draft to publish."), code="no_draft")
@@ -158,10 +158,9 @@ def pipeline_publish(*, actor: User, via: Via, pipeline: Pipeline,
     if not Pipeline.objects.filter(record_type=pipeline.record_type, is_default=True).exists():
         pipeline.is_default = True
     pipeline.save()
-    if moves:
-        for store in RECORD_STORES:
-            store.move_steps(pipeline_key=pipeline.key, mapping=moves, version=draft.number,
-                             actor=actor, via=via)
+    for store in RECORD_STORES:
+        store.adopt_version(pipeline_key=pipeline.key, mapping=moves, version=draft.number,
+                            actor=actor, via=via)
     _sync_attributes(new)
     _sync_lookups(new)
     record_history(record=pipeline, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,

@@ -1,0 +1,170 @@
+"""The one transition service: required attributes, atomicity, history, versions, forcing."""
+
+from __future__ import annotations
+
+import pytest
+
+from stageflow.core.errors import Conflict, NotAllowed, RuleRefused, StaleVersion
+from stageflow.core.history import history_of
+from stageflow.core.models import Via
+from stageflow.sales import services
+from stageflow.sales.models import Opportunity, StageChange
+
+
+def _new(actor, **values):
+    return services.record_create(actor=actor, via=Via.API, kind="opportunity",
+                                  values={"title": "Acme training", **values})
+
+
+def test_a_new_record_starts_at_the_entry_step(training, sales_north):
+    opportunity = _new(sales_north)
+
+    assert (opportunity.stage, opportunity.step, opportunity.status) == (
+        "enquiry", "new_enquiry", "open")
+    assert opportunity.pipeline_version == 1
+    assert opportunity.probability == 10
+    [change] = StageChange.objects.filter(opportunity=opportunity)
+    assert (change.from_step, change.to_step) == ("", "new_enquiry")
+
+
+def test_a_record_for_an_existing_account_starts_at_its_entry(training, sales_north,
+                                                               make_account):
+    account = make_account(sales_north, "Acme")
+
+    opportunity = _new(sales_north, account=account.pk)
+
+    assert opportunity.step == "qualified"
+
+
+def test_missing_required_attributes_are_all_listed_and_nothing_is_saved(training, sales_north):
+    opportunity = _new(sales_north)
+
+    with pytest.raises(RuleRefused) as refused:
+        services.record_transition(actor=sales_north, via=Via.API, record=opportunity,
+                                   transition="T1",
+                                   values={"first_name": "", "email": "ann@example.com",
+                                           "description": "sent along"})
+
+    assert refused.value.code == "incomplete"
+    assert set(refused.value.fields) == {"first_name", "last_name"}
+    assert "First name" in refused.value.fields["first_name"]
+    opportunity.refresh_from_db()
+    assert opportunity.step == "new_enquiry"
+    assert opportunity.attributes == {}
+    assert opportunity.description == ""
+    assert opportunity.version == 1
+
+
+def test_a_complete_transition_moves_records_history_and_stage_change(training, sales_north):
+    opportunity = _new(sales_north)
+
+    moved = services.record_transition(
+        actor=sales_north, via=Via.API, record=opportunity, transition="T1",
+        values={"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"},
+        expected_version=1)
+
+    assert (moved.step, moved.stage, moved.version) == ("qualified", "enquiry", 2)
+    assert moved.attributes == {"first_name": "Ann", "last_name": "Lee",
+                                "email": "ann@example.com"}
+    entry = history_of(moved).first()
+    assert {"field": "step", "label": "step", "old": "new_enquiry", "new": "qualified"} in [
+        {k: c[k] for k in ("field", "label", "old", "new")} for c in entry.changes]
+    change = StageChange.objects.filter(opportunity=moved).last()
+    assert (change.transition, change.from_step, change.to_step) == ("T1", "new_enquiry",
+                                                                     "qualified")
+
+
+def test_a_transition_not_from_the_current_step_is_a_conflict(training, sales_north):
+    opportunity = _new(sales_north)
+
+    with pytest.raises(Conflict):
+        services.record_transition(actor=sales_north, via=Via.API, record=opportunity,
+                                   transition="T5")
+
+
+def test_a_stale_version_is_refused(training, sales_north):
+    opportunity = _new(sales_north)
+    services.record_update(actor=sales_north, via=Via.API, record=opportunity,
+                           values={"description": "x"})
+
+    with pytest.raises(StaleVersion):
+        services.record_transition(actor=sales_north, via=Via.API, record=opportunity,
+                                   transition="T1", expected_version=1)
+
+
+def test_closing_as_won_records_status_and_dates(training, sales_north, make_account):
+    opportunity = _new(sales_north, account=make_account(sales_north, "Acme").pk)
+    for transition, values in [("T2", {}), ("T3", {}), ("T4", {"po_number": "PO-1"}),
+                               ("T5", {})]:
+        opportunity = services.record_transition(actor=sales_north, via=Via.API,
+                                                 record=opportunity, transition=transition,
+                                                 values=values)
+
+    assert (opportunity.status, opportunity.probability) == ("won", 100)
+    assert opportunity.closed_at is not None
+    assert opportunity.close_date is not None
+
+
+def test_stage_edits_go_through_transitions(training, sales_north):
+    opportunity = _new(sales_north)
+
+    with pytest.raises(Exception) as raised:
+        services.record_update(actor=sales_north, via=Via.API, record=opportunity,
+                               values={"stage": "won"})
+
+    assert "stage" in raised.value.fields
+    opportunity.refresh_from_db()
+    assert opportunity.stage == "enquiry"
+
+
+def test_only_administrators_may_force_and_a_forced_move_is_marked(training, sales_north,
+                                                                   admin):
+    opportunity = _new(sales_north)
+
+    with pytest.raises(NotAllowed):
+        services.record_transition(actor=sales_north, via=Via.API, record=opportunity,
+                                   transition="T1", force=True)
+    forced = services.record_transition(actor=admin, via=Via.API, record=opportunity,
+                                        transition="T1", force=True)
+
+    assert forced.step == "qualified"
+    assert StageChange.objects.filter(opportunity=forced).last().forced is True
+
+
+def test_follow_on_starts_at_its_step_with_the_parent(training, sales_north, make_account):
+    parent = _new(sales_north, account=make_account(sales_north, "Acme").pk)
+
+    child = services.opportunity_follow_on(actor=sales_north, via=Via.API, parent=parent,
+                                           follow_on="upsell", title="Acme - 3 more seats")
+
+    assert (child.step, child.parent, child.account) == ("proposal_sent", parent,
+                                                         parent.account)
+    assert list(parent.children.all()) == [child]
+    with pytest.raises(Exception) as raised:
+        services.opportunity_follow_on(actor=sales_north, via=Via.API, parent=parent,
+                                       follow_on="upsell", title=" ")
+    assert raised.value.fields == {"name": "Required."}
+
+
+def test_qualifying_a_lead_needs_its_criteria_and_happens_once(insurance, make_user, north):
+    agent = make_user("agent1", "sales_manager", north)
+    lead = services.record_create(actor=agent, via=Via.API, kind="lead",
+                                  values={"title": "Riverside Bakery",
+                                          "source": "website_opt_in"})
+
+    with pytest.raises(RuleRefused) as refused:
+        services.lead_convert(actor=agent, via=Via.API, lead=lead,
+                              values={"interest_confirmed": True})
+    assert list(refused.value.fields) == ["purchasing_power"]
+    assert not Opportunity.objects.exists()
+
+    opportunity = services.lead_convert(actor=agent, via=Via.API, lead=lead,
+                                        values={"interest_confirmed": True,
+                                                "purchasing_power": True})
+    lead.refresh_from_db()
+    assert opportunity.lead == lead
+    assert opportunity.stage == "develop"
+    assert (lead.stage, lead.converted_at is not None) == ("qualified", True)
+    with pytest.raises(Conflict):
+        services.lead_convert(actor=agent, via=Via.API, lead=lead)
+    assert Opportunity.objects.count() == 1
