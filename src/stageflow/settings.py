@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "stageflow.people",
     "stageflow.accounts",
     "stageflow.pipelines",
+    "stageflow.sales",
     "stageflow.api",
     "stageflow.web",
     "stageflow.commands",

@@ -22,7 +22,8 @@ from stageflow.core.records import (
 )
 from stageflow.core.validation import normalise_email, normalise_phone, normalise_url
 from stageflow.people import permissions
-from stageflow.people.models import Office, User
+from stageflow.people.models import User
+from stageflow.people.selectors import active_user_value, is_record_id, office_value
 from stageflow.pipelines.attribute_values import clean_attribute_values
 
 ADDRESS_FIELDS = tuple(
@@ -44,34 +45,11 @@ def _text(normalise: Any) -> Any:
     return lambda value: normalise(value or "")
 
 
-def _user_by_id(value: Any) -> User | None:
-    if value in (None, ""):
-        return None
-    user = User.objects.filter(pk=value, is_active=True).first() if _is_id(value) else None
-    if user is None:
-        raise ValueError(_("Unknown user."))
-    return user
-
-
-def _office_by_id(value: Any) -> Office | None:
-    if value in (None, ""):
-        return None
-    office = Office.objects.filter(pk=value).first() if _is_id(value) else None
-    if office is None:
-        raise ValueError(_("Unknown office."))
-    return office
-
-
-def _is_id(value: Any) -> bool:
-    return (isinstance(value, int) and not isinstance(value, bool)) or (
-        isinstance(value, str) and value.isdigit())
-
-
 def _account_normalisers(actor: User) -> dict[str, Any]:
     def parent_by_id(value: Any) -> Account | None:
         if value in (None, ""):
             return None
-        parent = accounts_for(actor).filter(pk=value).first() if _is_id(value) else None
+        parent = accounts_for(actor).filter(pk=value).first() if is_record_id(value) else None
         if parent is None:
             raise ValueError(_("Unknown account."))
         return parent
@@ -82,8 +60,8 @@ def _account_normalisers(actor: User) -> dict[str, Any]:
         "phone_alt": _text(normalise_phone),
         "website": _text(normalise_url),
         "parent": parent_by_id,
-        "owner": _user_by_id,
-        "office": _office_by_id,
+        "owner": active_user_value,
+        "office": office_value,
     }
 
 
@@ -92,8 +70,8 @@ _CONTACT_NORMALISERS: dict[str, Any] = {
     "email_alt": _text(normalise_email),
     "phone": _text(normalise_phone),
     "mobile": _text(normalise_phone),
-    "owner": _user_by_id,
-    "office": _office_by_id,
+    "owner": active_user_value,
+    "office": office_value,
 }
 
 

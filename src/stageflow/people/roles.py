@@ -50,7 +50,7 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
             (OF, N, N, N),
             accounts=((OF, OF, M, N), {"create_sub": N}),
             contacts=((OF, OF, M, N), {}),
-            leads=((OF, OF, OF, N), {}),
+            leads=((OF, OF, OF, N), {"convert": N}),
         ),
     },
     "service_manager": {
@@ -68,13 +68,19 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
 }
 
 
+# An extra action a role does not list gets the scope of the base action it resembles.
+EXTRA_ACTION_FALLBACK = {"convert": "edit", "create_sub": "create"}
+BASE = ("view", "create", "edit", "delete")
+
+
 def builtin_scope(role_key: str, record_type: str, action: str) -> Scope:
     grants = BUILTIN_ROLES[role_key]["grants"]
     base, extra = grants.get(record_type, grants["*"])
     if action in extra:
         return Scope(extra[action])
-    if action in ("view", "create", "edit", "delete"):
-        return Scope(base[("view", "create", "edit", "delete").index(action)])
+    action = EXTRA_ACTION_FALLBACK.get(action, action)
+    if action in BASE:
+        return Scope(base[BASE.index(action)])
     return Scope.NONE
 
 

@@ -1,7 +1,7 @@
 """Where the records that run on pipelines live: apps owning such records register a store.
 
 Publishing a new version asks every store how many records sit on steps the version removes,
-and moves them along the administrator's mapping.
+moves them along the administrator's mapping, and puts every record on the new version.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any, Protocol
 class PipelineRecordStore(Protocol):
     def count_on_steps(self, *, pipeline_key: str, steps: Iterable[str]) -> dict[str, int]: ...
 
-    def move_steps(self, *, pipeline_key: str, mapping: Mapping[str, str], version: int,
-                   actor: Any, via: Any) -> int: ...
+    def adopt_version(self, *, pipeline_key: str, mapping: Mapping[str, str], version: int,
+                      actor: Any, via: Any) -> int: ...
 
 
 RECORD_STORES: list[PipelineRecordStore] = []

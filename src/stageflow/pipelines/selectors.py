@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.db.models import QuerySet
 
 from stageflow import engine
@@ -11,18 +9,22 @@ from stageflow.core.errors import NotFound
 from stageflow.pipelines.fields import BUILTIN_FIELDS
 from stageflow.pipelines.models import CustomAttribute, LookupValue, Pipeline, PipelineVersion
 
-
-@lru_cache(maxsize=256)
-def _published_definition(version_id: int) -> engine.PipelineDefinition:
-    # Published versions never change, so their compiled definition is kept per process.
-    version = PipelineVersion.objects.get(pk=version_id)
-    return engine.from_dict(version.definition)
+# Published versions never change, so each is compiled once per process. The key includes the
+# publication time so that a reused id (a test database, a restored backup) is never confused.
+_COMPILED: dict[tuple[int, str], engine.PipelineDefinition] = {}
+_COMPILED_LIMIT = 256
 
 
 def definition_of(version: PipelineVersion) -> engine.PipelineDefinition:
-    if version.state == PipelineVersion.State.DRAFT:
+    if version.state == PipelineVersion.State.DRAFT or version.published_at is None:
         return engine.from_dict(version.definition)
-    return _published_definition(version.pk)
+    key = (version.pk, version.published_at.isoformat())
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        if len(_COMPILED) >= _COMPILED_LIMIT:
+            _COMPILED.clear()
+        compiled = _COMPILED[key] = engine.from_dict(version.definition)
+    return compiled
 
 
 def pipeline_list() -> QuerySet[Pipeline]:

@@ -1,0 +1,558 @@
+"""Every change to leads and opportunities. Moves through the pipeline go through one function,
+`record_transition`, whatever the interface: form, board, API, bulk action, import, automation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from stageflow import engine
+from stageflow.accounts.access import accounts_for, contacts_for
+from stageflow.accounts.models import Contact
+from stageflow.core import clock, events
+from stageflow.core.errors import Conflict, InvalidInput, NotAllowed, RuleRefused
+from stageflow.core.history import record_history, snapshot
+from stageflow.core.models import HistoryEntry, Via
+from stageflow.core.records import assign_values, check_version, save_updated, validate_record
+from stageflow.people import permissions
+from stageflow.people.models import User
+from stageflow.people.selectors import active_user_value, is_record_id, office_value
+from stageflow.pipelines.attribute_values import clean_attribute_values
+from stageflow.pipelines.models import LookupValue, Pipeline, PipelineVersion
+from stageflow.pipelines.selectors import definition_of
+from stageflow.sales.access import MODELS, Kind, ensure_may_record, kind_of
+from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange, Status, Tag
+
+WorkflowRecord = Lead | Opportunity
+
+LEAD_FIELDS = ("title", "description", "owner", "office", "account", "contact", "source",
+               "category", "priority")
+OPPORTUNITY_FIELDS = (*LEAD_FIELDS, "value", "currency", "expected_close_date", "probability",
+                      "proposed_solution", "close_reason", "close_date")
+EDITABLE: dict[str, tuple[str, ...]] = {"lead": LEAD_FIELDS, "opportunity": OPPORTUNITY_FIELDS}
+WORKFLOW_FIELDS = ("stage", "step", "status", "pipeline", "pipeline_version")
+LOOKUP_FIELDS = {"source": "source", "category": "category", "priority": "priority",
+                 "close_reason": "lost_reason"}
+
+
+def _history_fields(kind: str) -> tuple[str, ...]:
+    return (*EDITABLE[kind], "stage", "step", "status", "attributes")
+
+
+# Values ------------------------------------------------------------------------------------
+
+def _decimal(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value).strip() or "0")
+    except InvalidOperation as error:
+        raise ValueError(_("Enter an amount, such as 1250.00.")) from error
+    if not amount.is_finite() or abs(amount) >= Decimal("1e12"):
+        raise ValueError(_("Enter an amount, such as 1250.00."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _date(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    parsed = parse_date(str(value))
+    if parsed is None:
+        raise ValueError(_("Enter a date as YYYY-MM-DD."))
+    return parsed
+
+
+def _probability(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if not is_record_id(value) or not 0 <= int(value) <= 100:
+        raise ValueError(_("Enter a whole number from 0 to 100."))
+    return int(value)
+
+
+def _currency(value: Any) -> str:
+    code = str(value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ValueError(_("Enter a three-letter currency code, such as USD or EUR."))
+    return code
+
+
+def _normalisers(actor: User, kind: str) -> dict[str, Any]:
+    def account_value(value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        account = accounts_for(actor).filter(pk=value).first() if is_record_id(value) else None
+        if account is None:
+            raise ValueError(_("Unknown account."))
+        return account
+
+    def contact_value(value: Any) -> Contact | None:
+        if value in (None, ""):
+            return None
+        contact = contacts_for(actor).filter(pk=value).first() if is_record_id(value) else None
+        if contact is None:
+            raise ValueError(_("Unknown contact."))
+        return contact
+
+    def lookup(table: str) -> Any:
+        def check(value: Any) -> str:
+            key = str(value or "").strip()
+            values = LookupValue.objects.filter(record_type=kind, table=table)
+            if key and values.exists() and not values.filter(key=key, active=True).exists():
+                raise ValueError(_("Not one of the values of the %(table)s list.")
+                                 % {"table": table.replace("_", " ")})
+            return key
+
+        return check
+
+    return {
+        "owner": active_user_value, "office": office_value, "account": account_value,
+        "contact": contact_value, "value": _decimal, "currency": _currency,
+        "expected_close_date": _date, "close_date": _date, "probability": _probability,
+        **{field: lookup(table) for field, table in LOOKUP_FIELDS.items()},
+    }
+
+
+def _assign(record: WorkflowRecord, actor: User, values: Mapping[str, Any], *, creating: bool,
+            errors: dict[str, str]) -> None:
+    """Apply field values and `attributes` to the record in memory; problems go to `errors`."""
+    kind = kind_of(record)
+    for name in WORKFLOW_FIELDS:
+        if name in values:
+            errors[name] = _("The stage changes only through a transition.")
+    fields = {k: v for k, v in values.items() if k not in (*WORKFLOW_FIELDS, "attributes")}
+    changes = values.get("attributes") or {}
+    if not isinstance(changes, Mapping):
+        errors["attributes"] = _("Send custom attributes as an object of key: value.")
+        changes = {}
+    record.attributes = clean_attribute_values(kind, record.attributes or {}, changes,
+                                               creating=creating, errors=errors)
+    assign_values(record, fields, editable=EDITABLE[kind], normalisers=_normalisers(actor, kind),
+                  errors=errors)
+
+
+def _split_transition_values(kind: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Transitions take flat values: built-in fields by name, anything else is an attribute."""
+    fields = {k: v for k, v in values.items() if k in EDITABLE[kind] or k == "attributes"}
+    attributes = {k: v for k, v in values.items() if k not in fields}
+    if attributes:
+        fields["attributes"] = {**dict(fields.get("attributes") or {}), **attributes}
+    return fields
+
+
+def record_values(record: WorkflowRecord) -> dict[str, Any]:
+    """Everything a workflow rule may read of a record: built-in fields and attributes."""
+    values: dict[str, Any] = {name: getattr(record, name)
+                              for name in EDITABLE[kind_of(record)]}
+    values.update(record.attributes or {})
+    return values
+
+
+def field_labels(kind: str) -> dict[str, str]:
+    model = MODELS[kind]
+    return {name: str(getattr(model._meta.get_field(name), "verbose_name", name)).capitalize()
+            for name in EDITABLE[kind]}
+
+
+# Pipelines ---------------------------------------------------------------------------------
+
+def live_pipeline(kind: str, key: str | None = None) -> Pipeline:
+    pipelines = Pipeline.objects.filter(record_type=kind, live_version__isnull=False)
+    pipeline = (pipelines.filter(key=key) if key else pipelines.filter(is_default=True)).first()
+    if pipeline is None:
+        if key:
+            raise InvalidInput(_("No live pipeline '%(key)s' for this record type.")
+                               % {"key": key}, fields={"pipeline": _("unknown")})
+        raise Conflict(_("No pipeline is set up for %(kind)s yet; an administrator sets one up "
+                         "under Settings.") % {"kind": kind}, code="no_pipeline")
+    return pipeline
+
+
+def record_definition(record: WorkflowRecord) -> engine.PipelineDefinition:
+    version = PipelineVersion.objects.get(pipeline_id=record.pipeline_id,
+                                          number=record.pipeline_version)
+    return definition_of(version)
+
+
+def _place(record: WorkflowRecord, definition: engine.PipelineDefinition, step: str) -> None:
+    stage = engine.stage_of(definition, step)
+    record.step, record.stage, record.status = step, stage.key, stage.status
+    if isinstance(record, Opportunity) and stage.probability is not None:
+        record.probability = stage.probability
+
+
+# Creating ----------------------------------------------------------------------------------
+
+def _default_title(record: WorkflowRecord) -> str:
+    if record.account is not None:
+        return record.account.name
+    if record.contact is not None:
+        return str(record.contact)
+    return ""
+
+
+@transaction.atomic
+def record_create(*, actor: User, via: Via, kind: Kind, values: Mapping[str, Any],
+                  pipeline_key: str | None = None, entry: str | None = None,
+                  start_step: str | None = None, created_from: str = "") -> WorkflowRecord:
+    """Create a lead or opportunity at its pipeline's entry step (or `start_step`)."""
+    pipeline = live_pipeline(kind, pipeline_key)
+    version = pipeline.live_version
+    assert version is not None
+    definition = definition_of(version)
+    model = MODELS[kind]
+    record = model(pipeline=pipeline, pipeline_version=version.number, created_by=actor,
+                   stage_entered_at=clock.now())
+    if "owner" not in values:
+        record.owner = actor
+    if "office" not in values:
+        record.office_id = permissions.default_office_id(actor)
+    errors: dict[str, str] = {}
+    _assign(record, actor, values, creating=True, errors=errors)
+    if not record.title:
+        record.title = _default_title(record)
+    try:
+        step = start_step or engine.start_step(definition, entry,
+                                               existing_account=record.account_id is not None)
+    except engine.UnknownKeyError as error:
+        raise InvalidInput(error.message, fields={"entry": error.message}) from error
+    _place(record, definition, step)
+    validate_record(record, errors, exclude=("owner", "office", "account", "contact",
+                                             "pipeline", "created_by", "attributes", "lead",
+                                             "parent"))
+    ensure_may_record(actor, "create", record)
+    record.save()
+    after = snapshot(record, _history_fields(kind))
+    changes = [{"field": name, "label": name, "old": None, "new": value}
+               for name, value in after.items() if value not in (None, "", {})]
+    record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.CREATED,
+                   changes=changes, summary=created_from)
+    _stage_change(record, actor=actor, transition="", from_stage="", from_step="",
+                  previous_since=None, forced=False)
+    events.emit(f"{kind}.created", record_id=record.pk, actor_id=actor.pk, via=via)
+    return record
+
+
+def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str,
+                  from_stage: str, from_step: str, previous_since: dt.datetime | None,
+                  forced: bool) -> StageChange:
+    now = clock.now()
+    link = {kind_of(record): record}
+    seconds = int((now - previous_since).total_seconds()) if previous_since else None
+    return StageChange.objects.create(
+        **link, pipeline_id=record.pipeline_id, pipeline_version=record.pipeline_version,
+        transition=transition, from_stage=from_stage, from_step=from_step,
+        to_stage=record.stage, to_step=record.step, to_status=record.status, at=now,
+        seconds_in_previous=seconds, actor=actor, forced=forced)
+
+
+# Changing ----------------------------------------------------------------------------------
+
+def _locked(record: WorkflowRecord) -> WorkflowRecord:
+    return type(record).objects.select_for_update().get(pk=record.pk)
+
+
+@transaction.atomic
+def record_update(*, actor: User, via: Via, record: WorkflowRecord, values: Mapping[str, Any],
+                  expected_version: int | None = None) -> WorkflowRecord:
+    """Save field changes without moving the record; always possible, subject to field rules."""
+    record = _locked(record)
+    ensure_may_record(actor, "edit", record)
+    check_version(record, expected_version)
+    kind = kind_of(record)
+    before = snapshot(record, _history_fields(kind))
+    errors: dict[str, str] = {}
+    _assign(record, actor, values, creating=False, errors=errors)
+    validate_record(record, errors, exclude=("owner", "office", "account", "contact",
+                                             "pipeline", "created_by", "attributes", "lead",
+                                             "parent"))
+    old_owner = before.get("owner")
+    changes = save_updated(record, before, actor=actor, via=via, fields=_history_fields(kind))
+    if changes:
+        events.emit(f"{kind}.updated", record_id=record.pk, actor_id=actor.pk, via=via,
+                    fields=[change["field"] for change in changes])
+    if record.owner is not None and str(record.owner) != old_owner:
+        events.emit(f"{kind}.assigned", record_id=record.pk, actor_id=actor.pk, via=via,
+                    owner_id=record.owner_id)
+    return record
+
+
+def _refuse(decision: engine.Decision) -> None:
+    if decision.is_conflict:
+        reason = decision.reasons[0]
+        raise Conflict(reason.message, code=reason.code,
+                       fields={reason.field or "transition": reason.message})
+    fields = {reason.field or reason.code: reason.message for reason in decision.reasons}
+    raise RuleRefused(_("This move needs more information."), fields=fields, code="incomplete")
+
+
+@transaction.atomic
+def record_transition(*, actor: User, via: Via, record: WorkflowRecord, transition: str,
+                      values: Mapping[str, Any] | None = None,
+                      expected_version: int | None = None,
+                      force: bool = False) -> WorkflowRecord:
+    """Take a transition, with the values it needs, all at once or not at all.
+
+    An administrator may `force` a move the workflow refuses; the move is recorded as forced.
+    """
+    record = _locked(record)
+    ensure_may_record(actor, "edit", record)
+    check_version(record, expected_version)
+    if force and not permissions.manages_workspace(actor):
+        raise NotAllowed(_("Only administrators may force a move."))
+    kind = kind_of(record)
+    definition = record_definition(record)
+    before = snapshot(record, _history_fields(kind))
+    errors: dict[str, str] = {}
+    _assign(record, actor, _split_transition_values(kind, values or {}), creating=False,
+            errors=errors)
+    if errors:
+        raise InvalidInput(_("Some values are not valid."), fields=errors)
+    decision = engine.check_transition(definition, record.step, transition, record_values(record),
+                                       labels=field_labels(kind))
+    if not decision.allowed and not (force and not decision.is_conflict):
+        _refuse(decision)
+    assert decision.transition is not None
+    return _move(record, definition, decision.transition.to_step, actor=actor, via=via,
+                 transition=transition, before=before, forced=not decision.allowed)
+
+
+def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step: str, *,
+          actor: User, via: Via, transition: str, before: Mapping[str, Any],
+          forced: bool) -> WorkflowRecord:
+    kind = kind_of(record)
+    from_stage, from_step, since = record.stage, record.step, record.stage_entered_at
+    _place(record, definition, to_step)
+    now = clock.now()
+    if record.stage != from_stage:
+        record.stage_entered_at = now
+    if record.status == Status.OPEN:
+        record.closed_at = None
+    elif record.closed_at is None:
+        record.closed_at = now
+        if isinstance(record, Opportunity) and record.close_date is None:
+            record.close_date = now.date()
+    save_updated(record, before, actor=actor, via=via, fields=_history_fields(kind))
+    _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
+                  from_step=from_step, previous_since=since, forced=forced)
+    payload = {"record_id": record.pk, "actor_id": actor.pk, "via": via,
+               "transition": transition, "from_stage": from_stage, "to_stage": record.stage,
+               "from_step": from_step, "to_step": record.step, "status": record.status}
+    events.emit(f"{kind}.transitioned", **payload)
+    if record.stage != from_stage:
+        events.emit(f"{kind}.stage_changed", **payload)
+    if record.status != Status.OPEN and before.get("status") == Status.OPEN:
+        events.emit(f"{kind}.closed", **payload)
+    return record
+
+
+def record_move_to_stage(*, actor: User, via: Via, record: WorkflowRecord, stage: str,
+                         values: Mapping[str, Any] | None = None,
+                         expected_version: int | None = None) -> WorkflowRecord:
+    """A board drag or `stage=` edit: take the transition from here into `stage`."""
+    transition = engine.transition_to_stage(record_definition(record), record.step, stage)
+    if transition is None:
+        raise Conflict(_("No transition leads from here to stage '%(stage)s'.")
+                       % {"stage": stage}, code="no_transition", fields={"stage": stage})
+    return record_transition(actor=actor, via=via, record=record, transition=transition,
+                             values=values, expected_version=expected_version)
+
+
+@transaction.atomic
+def record_delete(*, actor: User, via: Via, record: WorkflowRecord,
+                  expected_version: int | None = None) -> None:
+    record = _locked(record)
+    ensure_may_record(actor, "delete", record)
+    check_version(record, expected_version)
+    record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.DELETED)
+    events.emit(f"{kind_of(record)}.deleted", record_id=record.pk, actor_id=actor.pk, via=via)
+    record.delete()
+
+
+# Conversion and follow-ons -----------------------------------------------------------------
+
+@transaction.atomic
+def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any] | None = None,
+                 into: Opportunity | None = None, pipeline_key: str | None = None,
+                 expected_version: int | None = None) -> Opportunity:
+    """Qualify a lead: one opportunity linked to it (new, or `into` an existing one), its
+    account and contacts carried over; the lead moves to its conversion end-stage."""
+    lead = _locked(lead)  # type: ignore[assignment]
+    ensure_may_record(actor, "edit", lead)
+    check_version(lead, expected_version)
+    if not permissions.may_at_all(actor, "leads", "convert"):
+        raise NotAllowed(_("Your role does not let you convert leads."))
+    existing = lead.opportunities.first()
+    if lead.converted_at is not None or existing is not None:
+        raise Conflict(_("This lead was already converted into %(name)s.")
+                       % {"name": existing or _("an opportunity")}, code="already_converted",
+                       fields={"opportunity": str(existing.pk if existing else "")})
+    definition = record_definition(lead)
+    end = engine.conversion_end_stage(definition)
+    if end is None:
+        raise Conflict(_("No default end-stage for conversion is configured in this pipeline."),
+                       code="no_conversion_stage")
+    transition = engine.transition_to_stage(definition, lead.step, end.key)
+    if transition is None:
+        raise Conflict(_("This lead cannot move to '%(stage)s' from where it is.")
+                       % {"stage": end.label()}, code="no_transition")
+    before = snapshot(lead, _history_fields("lead"))
+    errors: dict[str, str] = {}
+    _assign(lead, actor, _split_transition_values("lead", values or {}), creating=False,
+            errors=errors)
+    if errors:
+        raise InvalidInput(_("Some values are not valid."), fields=errors)
+    decision = engine.check_transition(definition, lead.step, transition, record_values(lead),
+                                       labels=field_labels("lead"))
+    if not decision.allowed:
+        _refuse(decision)
+    if into is None:
+        opportunity = _opportunity_from_lead(lead, actor=actor, via=via,
+                                             pipeline_key=pipeline_key)
+    else:
+        opportunity = into
+        ensure_may_record(actor, "edit", opportunity)
+        if opportunity.lead_id is not None:
+            raise Conflict(_("That opportunity already comes from another lead."),
+                           code="already_linked")
+        opportunity.lead = lead
+        opportunity.save(update_fields=["lead", "updated_at"])
+    _copy_contacts(lead, opportunity)
+    lead.converted_at = clock.now()
+    _move(lead, definition, engine.first_step_of_stage(definition, end.key), actor=actor,
+          via=via, transition=transition, before=before, forced=False)
+    events.emit("lead.converted", record_id=lead.pk, opportunity_id=opportunity.pk,
+                actor_id=actor.pk, via=via)
+    return opportunity
+
+
+def _opportunity_from_lead(lead: Lead, *, actor: User, via: Via,
+                           pipeline_key: str | None) -> Opportunity:
+    pipeline = live_pipeline("opportunity", pipeline_key)
+    assert pipeline.live_version is not None
+    definition = definition_of(pipeline.live_version)
+    entry = "from_lead" if any(e.key == "from_lead" for e in definition.entries) else None
+    carried = {a.key for a in definition.attributes}
+    values: dict[str, Any] = {
+        "title": lead.title, "description": lead.description,
+        "owner": lead.owner_id, "office": lead.office_id,
+        "account": lead.account_id, "contact": lead.contact_id, "source": lead.source,
+        "attributes": {k: v for k, v in (lead.attributes or {}).items() if k in carried},
+    }
+    opportunity = record_create(actor=actor, via=via, kind="opportunity", values=values,
+                                pipeline_key=pipeline.key, entry=entry,
+                                created_from=_("Converted from lead %(title)s")
+                                % {"title": lead.title})
+    assert isinstance(opportunity, Opportunity)
+    opportunity.lead = lead
+    opportunity.save(update_fields=["lead"])
+    return opportunity
+
+
+def _copy_contacts(source: WorkflowRecord, target: Opportunity) -> None:
+    present = set(RecordContact.objects.filter(opportunity=target).values_list("contact_id",
+                                                                                flat=True))
+    links = RecordContact.objects.filter(**{kind_of(source): source}).exclude(
+        contact_id__in=present)
+    RecordContact.objects.bulk_create(
+        RecordContact(opportunity=target, contact_id=link.contact_id, role=link.role)
+        for link in links)
+
+
+@transaction.atomic
+def opportunity_follow_on(*, actor: User, via: Via, parent: Opportunity, follow_on: str,
+                          title: str) -> Opportunity:
+    """Start a child opportunity at the follow-on's step, with the parent's account and
+    contacts."""
+    ensure_may_record(actor, "view", parent)
+    if not title.strip():
+        raise InvalidInput(_("Give the follow-on a name."), fields={"name": _("Required.")})
+    definition = record_definition(parent)
+    try:
+        step = engine.follow_on_start(definition, follow_on)
+    except engine.UnknownKeyError as error:
+        raise InvalidInput(error.message, fields={"follow_on": error.message}) from error
+    child = record_create(
+        actor=actor, via=via, kind="opportunity", pipeline_key=parent.pipeline.key,
+        start_step=step, created_from=_("Follow-on of %(title)s") % {"title": parent.title},
+        values={"title": title.strip(), "account": parent.account_id,
+                "contact": parent.contact_id, "office": parent.office_id,
+                "currency": parent.currency})
+    assert isinstance(child, Opportunity)
+    child.parent = parent
+    child.save(update_fields=["parent"])
+    _copy_contacts(parent, child)
+    record_history(record=parent, actor=actor, via=via, action=HistoryEntry.Action.LINKED,
+                   summary=_("Follow-on %(title)s started") % {"title": child.title})
+    return child
+
+
+# Tags and contacts -------------------------------------------------------------------------
+
+@transaction.atomic
+def record_tag(*, actor: User, via: Via, record: WorkflowRecord, tag_name: str,
+               add: bool = True) -> WorkflowRecord:
+    ensure_may_record(actor, "edit", record)
+    name = tag_name.strip()
+    if not name or len(name) > 60:
+        raise InvalidInput(_("A tag needs a name of at most 60 characters."),
+                           fields={"tag": _("1 to 60 characters")})
+    kind = kind_of(record)
+    if add:
+        tag, _created = Tag.objects.get_or_create(name=name)
+        if record.tags.filter(pk=tag.pk).exists():
+            return record
+        record.tags.add(tag)
+    else:
+        tag_or_none = record.tags.filter(name=name).first()
+        if tag_or_none is None:
+            return record
+        record.tags.remove(tag_or_none)
+    change = {"field": "tags", "label": "tags", "old": None if add else name,
+              "new": name if add else None}
+    record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,
+                   changes=[change])
+    events.emit(f"tag.{'added' if add else 'removed'}", record_type=kind, record_id=record.pk,
+                tag=name, actor_id=actor.pk, via=via)
+    return record
+
+
+@transaction.atomic
+def record_contact_link(*, actor: User, via: Via, record: WorkflowRecord, contact: Contact,
+                        role: str = "") -> RecordContact:
+    """Put a contact on a lead or opportunity with a role (or change the role)."""
+    ensure_may_record(actor, "edit", record)
+    role = role.strip()
+    if len(role) > 60:
+        raise InvalidInput(_("The role is too long."), fields={"role": _("at most 60")})
+    link, created = RecordContact.objects.get_or_create(
+        **{kind_of(record): record}, contact=contact, defaults={"role": role})
+    if not created and link.role != role:
+        old, link.role = link.role, role
+        link.save(update_fields=["role"])
+        record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,
+                       changes=[{"field": "contact_role", "label": str(contact), "old": old,
+                                 "new": role}])
+    elif created:
+        record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.LINKED,
+                       summary=_("Contact %(name)s added") % {"name": contact})
+    return link
+
+
+@transaction.atomic
+def record_contact_unlink(*, actor: User, via: Via, record: WorkflowRecord,
+                          contact: Contact) -> None:
+    ensure_may_record(actor, "edit", record)
+    deleted, _rows = RecordContact.objects.filter(**{kind_of(record): record},
+                                                  contact=contact).delete()
+    if deleted:
+        record_history(record=record, actor=actor, via=via,
+                       action=HistoryEntry.Action.UNLINKED,
+                       summary=_("Contact %(name)s removed") % {"name": contact})
