@@ -133,7 +133,8 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not the shared in-memory database) so that tests with several threads see the
     # same locking behaviour as production.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per test process, so that two test runs in the same checkout never collide.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "people.User"

@@ -28,23 +28,17 @@ from stageflow.pipelines.attribute_values import clean_attribute_values
 from stageflow.pipelines.models import LookupValue, Pipeline, PipelineVersion
 from stageflow.pipelines.selectors import definition_of
 from stageflow.sales.access import MODELS, Kind, ensure_may_record, kind_of
+from stageflow.sales.fields import (
+    EDITABLE,
+    LOOKUP_FIELDS,
+    WORKFLOW_FIELDS,
+    field_labels,
+    history_fields,
+    record_values,
+)
 from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange, Status, Tag
 
 WorkflowRecord = Lead | Opportunity
-
-LEAD_FIELDS = ("title", "description", "owner", "office", "account", "contact", "source",
-               "category", "priority")
-OPPORTUNITY_FIELDS = (*LEAD_FIELDS, "value", "currency", "expected_close_date", "probability",
-                      "proposed_solution", "close_reason", "close_date")
-EDITABLE: dict[str, tuple[str, ...]] = {"lead": LEAD_FIELDS, "opportunity": OPPORTUNITY_FIELDS}
-WORKFLOW_FIELDS = ("stage", "step", "status", "pipeline", "pipeline_version")
-LOOKUP_FIELDS = {"source": "source", "category": "category", "priority": "priority",
-                 "close_reason": "lost_reason"}
-
-
-def _history_fields(kind: str) -> tuple[str, ...]:
-    return (*EDITABLE[kind], "stage", "step", "status", "attributes")
-
 
 # Values ------------------------------------------------------------------------------------
 
@@ -147,20 +141,6 @@ def _split_transition_values(kind: str, values: Mapping[str, Any]) -> dict[str, 
     return fields
 
 
-def record_values(record: WorkflowRecord) -> dict[str, Any]:
-    """Everything a workflow rule may read of a record: built-in fields and attributes."""
-    values: dict[str, Any] = {name: getattr(record, name)
-                              for name in EDITABLE[kind_of(record)]}
-    values.update(record.attributes or {})
-    return values
-
-
-def field_labels(kind: str) -> dict[str, str]:
-    model = MODELS[kind]
-    return {name: str(getattr(model._meta.get_field(name), "verbose_name", name)).capitalize()
-            for name in EDITABLE[kind]}
-
-
 # Pipelines ---------------------------------------------------------------------------------
 
 def live_pipeline(kind: str, key: str | None = None) -> Pipeline:
@@ -229,7 +209,7 @@ def record_create(*, actor: User, via: Via, kind: Kind, values: Mapping[str, Any
                                              "parent"))
     ensure_may_record(actor, "create", record)
     record.save()
-    after = snapshot(record, _history_fields(kind))
+    after = snapshot(record, history_fields(kind))
     changes = [{"field": name, "label": name, "old": None, "new": value}
                for name, value in after.items() if value not in (None, "", {})]
     record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.CREATED,
@@ -267,14 +247,14 @@ def record_update(*, actor: User, via: Via, record: WorkflowRecord, values: Mapp
     ensure_may_record(actor, "edit", record)
     check_version(record, expected_version)
     kind = kind_of(record)
-    before = snapshot(record, _history_fields(kind))
+    before = snapshot(record, history_fields(kind))
     errors: dict[str, str] = {}
     _assign(record, actor, values, creating=False, errors=errors)
     validate_record(record, errors, exclude=("owner", "office", "account", "contact",
                                              "pipeline", "created_by", "attributes", "lead",
                                              "parent"))
     old_owner = before.get("owner")
-    changes = save_updated(record, before, actor=actor, via=via, fields=_history_fields(kind))
+    changes = save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
     if changes:
         events.emit(f"{kind}.updated", record_id=record.pk, actor_id=actor.pk, via=via,
                     fields=[change["field"] for change in changes])
@@ -309,7 +289,7 @@ def record_transition(*, actor: User, via: Via, record: WorkflowRecord, transiti
         raise NotAllowed(_("Only administrators may force a move."))
     kind = kind_of(record)
     definition = record_definition(record)
-    before = snapshot(record, _history_fields(kind))
+    before = snapshot(record, history_fields(kind))
     errors: dict[str, str] = {}
     _assign(record, actor, _split_transition_values(kind, values or {}), creating=False,
             errors=errors)
@@ -339,7 +319,7 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
         record.closed_at = now
         if isinstance(record, Opportunity) and record.close_date is None:
             record.close_date = now.date()
-    save_updated(record, before, actor=actor, via=via, fields=_history_fields(kind))
+    save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
     _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
                   from_step=from_step, previous_since=since, forced=forced)
     payload = {"record_id": record.pk, "actor_id": actor.pk, "via": via,
@@ -403,7 +383,7 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
     if transition is None:
         raise Conflict(_("This lead cannot move to '%(stage)s' from where it is.")
                        % {"stage": end.label()}, code="no_transition")
-    before = snapshot(lead, _history_fields("lead"))
+    before = snapshot(lead, history_fields("lead"))
     errors: dict[str, str] = {}
     _assign(lead, actor, _split_transition_values("lead", values or {}), creating=False,
             errors=errors)
