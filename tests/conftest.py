@@ -133,3 +133,28 @@ def make_contact(db: None) -> Callable[..., Contact]:
                                                values={"last_name": last_name, **values})
 
     return make
+
+
+TRAINING_FILE = "engine/fixtures/training_opportunity.yaml"
+
+
+@pytest.fixture
+def training(admin: User) -> Any:
+    """S3's training workflow, live and the default for opportunities."""
+    from pathlib import Path
+
+    from stageflow.core.models import Via
+    from stageflow.pipelines.services import pipeline_import
+
+    text = (Path(__file__).parent / TRAINING_FILE).read_text()
+    return pipeline_import(actor=admin, via=Via.CLI, text=text, file_format="yaml",
+                           publish=True).pipeline
+
+
+@pytest.fixture
+def insurance(admin: User) -> None:
+    """S5's insurance agency lead and opportunity pipelines."""
+    from stageflow.core.models import Via
+    from stageflow.pipelines.services import preset_install
+
+    preset_install(actor=admin, via=Via.CLI, key="insurance_agency")

@@ -24,6 +24,10 @@ def record_list(*, user: User, kind: str, q: str = "", view: str = "all", stage:
                 ordering: str = "-created") -> QuerySet[Lead | Opportunity]:
     records = records_for(user, kind).select_related(
         "owner", "office", "account", "contact", "pipeline").prefetch_related("tags")
+    if kind == "opportunity":
+        records = records.select_related("lead", "parent").prefetch_related("children")
+    else:
+        records = records.prefetch_related("opportunities")
     if view == "mine":
         records = records.filter(owner=user)
     elif view == "my_office":

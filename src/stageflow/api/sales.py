@@ -1,0 +1,417 @@
+"""/api/v1/leads and /api/v1/opportunities: records that move through a pipeline.
+
+Both routers come from one factory: the two record types share every operation except
+conversion (leads) and follow-ons (opportunities).
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from stageflow import engine
+from stageflow.accounts.access import access_contact_by_id
+from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
+from stageflow.core.errors import MalformedRequest
+from stageflow.core.history import history_of
+from stageflow.core.models import HistoryEntry, Via
+from stageflow.sales import selectors, services
+from stageflow.sales.access import access_record_by_id
+from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
+
+
+class TransitionOut(Schema):
+    key: str
+    name: str
+    to: str
+    allowed: bool
+    missing: list[str]
+
+
+class RecordOut(Schema):
+    id: int
+    title: str
+    description: str
+    owner: Ref | None
+    office: Ref | None
+    account: Ref | None
+    contact: Ref | None
+    source: str
+    category: str
+    priority: str
+    attributes: dict[str, Any]
+    pipeline: str
+    pipeline_version: int
+    stage: str
+    stage_name: str
+    step: str
+    step_name: str
+    status: str
+    instructions: str
+    tags: list[str]
+    transitions: list[TransitionOut]
+    version: int
+    stage_entered_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_owner(record: Lead) -> dict[str, Any] | None:
+        return ref(record.owner)
+
+    @staticmethod
+    def resolve_office(record: Lead) -> dict[str, Any] | None:
+        return ref(record.office)
+
+    @staticmethod
+    def resolve_account(record: Lead) -> dict[str, Any] | None:
+        return ref(record.account)
+
+    @staticmethod
+    def resolve_contact(record: Lead) -> dict[str, Any] | None:
+        return ref(record.contact)
+
+    @staticmethod
+    def resolve_pipeline(record: Lead) -> str:
+        return record.pipeline.key
+
+    @staticmethod
+    def resolve_stage_name(record: Lead) -> str:
+        return engine.get_stage(record.definition, record.stage).label()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_step_name(record: Lead) -> str:
+        return engine.get_step(record.definition, record.step).name  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_instructions(record: Lead) -> str:
+        return engine.get_stage(record.definition, record.stage).instructions  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_tags(record: Lead) -> list[str]:
+        return [tag.name for tag in record.tags.all()]
+
+    @staticmethod
+    def resolve_transitions(record: Lead) -> list[dict[str, Any]]:
+        return [{"key": option.key, "name": option.name, "to": option.to_step,
+                 "allowed": option.allowed, "missing": list(option.missing)}
+                for option in selectors.transition_options(record)]
+
+
+class LeadOut(RecordOut):
+    converted_at: datetime | None
+    opportunities: list[Ref]
+
+    @staticmethod
+    def resolve_opportunities(lead: Lead) -> list[dict[str, Any] | None]:
+        return [ref(o) for o in lead.opportunities.all()]
+
+
+class OpportunityOut(RecordOut):
+    value: Decimal
+    currency: str
+    expected_close_date: date | None
+    probability: int | None
+    lead: Ref | None
+    parent: Ref | None
+    children: list[Ref]
+    proposed_solution: str
+    close_reason: str
+    close_date: date | None
+
+    @staticmethod
+    def resolve_lead(opportunity: Opportunity) -> dict[str, Any] | None:
+        return ref(opportunity.lead)
+
+    @staticmethod
+    def resolve_parent(opportunity: Opportunity) -> dict[str, Any] | None:
+        return ref(opportunity.parent)
+
+    @staticmethod
+    def resolve_children(opportunity: Opportunity) -> list[dict[str, Any] | None]:
+        return [ref(child) for child in opportunity.children.all()]
+
+
+class RecordIn(Schema):
+    title: str | None = None
+    description: str | None = None
+    owner: int | None = None
+    office: int | None = None
+    account: int | None = None
+    contact: int | None = None
+    source: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    attributes: dict[str, Any] | None = None
+    value: Decimal | None = None
+    currency: str | None = None
+    expected_close_date: date | None = None
+    probability: int | None = None
+    proposed_solution: str | None = None
+    close_reason: str | None = None
+    close_date: date | None = None
+
+
+class RecordCreateIn(RecordIn):
+    pipeline: str | None = None
+    entry: str | None = None
+
+
+class RecordUpdateIn(RecordIn):
+    stage: str | None = None
+    version: int | None = None
+
+
+class TransitionIn(Schema):
+    transition: str
+    values: dict[str, Any] = {}
+    version: int | None = None
+    force: bool = False
+
+
+class TagIn(Schema):
+    tag: str
+
+
+class ContactRoleIn(Schema):
+    role: str = ""
+
+
+class RecordContactOut(Schema):
+    contact: Ref
+    role: str
+
+    @staticmethod
+    def resolve_contact(link: RecordContact) -> dict[str, Any] | None:
+        return ref(link.contact)
+
+
+class StageChangeOut(Schema):
+    at: datetime
+    transition: str
+    from_stage: str
+    from_step: str
+    to_stage: str
+    to_step: str
+    to_status: str
+    seconds_in_previous: int | None
+    forced: bool
+    actor: Ref | None
+
+    @staticmethod
+    def resolve_actor(change: StageChange) -> dict[str, Any] | None:
+        return ref(change.actor)
+
+
+class RecordFilters(Schema):
+    q: str = ""
+    view: str = "all"
+    stage: str = ""
+    status: str = ""
+    owner: int | None = None
+    office: int | None = None
+    pipeline: str = ""
+    tag: str = ""
+    stage_group: str = ""
+    ordering: str = "-created"
+
+
+class ConvertIn(Schema):
+    values: dict[str, Any] = {}
+    opportunity: int | None = None
+    pipeline: str | None = None
+    version: int | None = None
+
+
+class FollowOnIn(Schema):
+    follow_on: str
+    name: str = ""
+
+
+def _values(payload: RecordIn) -> dict[str, Any]:
+    values = payload.model_dump(exclude_unset=True)
+    for name in ("pipeline", "entry", "stage", "version"):
+        values.pop(name, None)
+    return values
+
+
+def _fresh(request: HttpRequest, kind: str, record_id: int) -> Any:
+    record = access_record_by_id(caller(request), kind, record_id)
+    selectors.attach_definitions([record])
+    return record
+
+
+def build_router(kind: str, out: type[RecordOut]) -> Router:
+    router = Router(tags=[f"{kind}s" if kind == "lead" else "opportunities"])
+    plural = "leads" if kind == "lead" else "opportunities"
+
+    @router.get("", response=list[out], operation_id=f"list_{plural}")  # type: ignore[valid-type]
+    @paginate(LimitOffsetPagination)
+    def list_records(request: HttpRequest, filters: Query[RecordFilters]) -> Any:
+        records = selectors.record_list(
+            user=caller(request), kind=kind, q=filters.q, view=filters.view,
+            stage=filters.stage, status=filters.status, owner_id=filters.owner,
+            office_id=filters.office, pipeline=filters.pipeline, tag=filters.tag,
+            stage_group=filters.stage_group, ordering=filters.ordering)
+        return _WithDefinitions(records)
+
+    @router.post("", response={201: out}, operation_id=f"create_{kind}")
+    def create_record(request: HttpRequest, payload: RecordCreateIn) -> Status[Any]:
+        record = services.record_create(actor=caller(request), via=Via.API, kind=kind,  # type: ignore[arg-type]
+                                        values=_values(payload), pipeline_key=payload.pipeline,
+                                        entry=payload.entry)
+        return Status(201, _fresh(request, kind, record.pk))
+
+    @router.get("/{record_id}", response=out, operation_id=f"get_{kind}")
+    def get_record(request: HttpRequest, record_id: int) -> Any:
+        return _fresh(request, kind, record_id)
+
+    @router.patch("/{record_id}", response=out, operation_id=f"update_{kind}")
+    def update_record(request: HttpRequest, record_id: int, payload: RecordUpdateIn) -> Any:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        version = expected_version(request, payload.version)
+        values = _values(payload)
+        if payload.stage is not None:
+            services.record_move_to_stage(actor=user, via=Via.API, record=record,
+                                          stage=payload.stage, values=values,
+                                          expected_version=version)
+        else:
+            services.record_update(actor=user, via=Via.API, record=record, values=values,
+                                   expected_version=version)
+        return _fresh(request, kind, record_id)
+
+    @router.delete("/{record_id}", response={204: None}, operation_id=f"delete_{kind}")
+    def delete_record(request: HttpRequest, record_id: int) -> Status[None]:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "delete")
+        services.record_delete(actor=user, via=Via.API, record=record,
+                               expected_version=expected_version(request, None))
+        return Status(204, None)
+
+    @router.post("/{record_id}/transitions", response=out, operation_id=f"transition_{kind}")
+    def take_transition(request: HttpRequest, record_id: int, payload: TransitionIn) -> Any:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        services.record_transition(actor=user, via=Via.API, record=record,
+                                   transition=payload.transition, values=payload.values,
+                                   expected_version=expected_version(request, payload.version),
+                                   force=payload.force)
+        return _fresh(request, kind, record_id)
+
+    @router.get("/{record_id}/history", response=list[HistoryOut],
+                operation_id=f"{kind}_history")
+    @paginate(LimitOffsetPagination)
+    def record_history(request: HttpRequest, record_id: int) -> QuerySet[HistoryEntry]:
+        return history_of(access_record_by_id(caller(request), kind, record_id))
+
+    @router.get("/{record_id}/stage-changes", response=list[StageChangeOut],
+                operation_id=f"{kind}_stage_changes")
+    @paginate(LimitOffsetPagination)
+    def stage_changes(request: HttpRequest, record_id: int) -> QuerySet[StageChange]:
+        record = access_record_by_id(caller(request), kind, record_id)
+        return StageChange.objects.filter(**{kind: record}).select_related("actor")
+
+    @router.get("/{record_id}/graph.svg", operation_id=f"{kind}_graph", response={200: str})
+    def record_graph(request: HttpRequest, record_id: int, lang: str = "en") -> HttpResponse:
+        from stageflow.sales.fields import record_values
+
+        record = _fresh(request, kind, record_id)
+        svg = engine.render_svg(record.definition, current_step=record.step,
+                                values=record_values(record), lang=lang)
+        return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+
+    @router.post("/{record_id}/tags", response=out, operation_id=f"tag_{kind}")
+    def add_tag(request: HttpRequest, record_id: int, payload: TagIn) -> Any:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        services.record_tag(actor=user, via=Via.API, record=record, tag_name=payload.tag)
+        return _fresh(request, kind, record_id)
+
+    @router.delete("/{record_id}/tags/{tag}", response=out, operation_id=f"untag_{kind}")
+    def remove_tag(request: HttpRequest, record_id: int, tag: str) -> Any:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        services.record_tag(actor=user, via=Via.API, record=record, tag_name=tag, add=False)
+        return _fresh(request, kind, record_id)
+
+    @router.get("/{record_id}/contacts", response=list[RecordContactOut],
+                operation_id=f"list_{kind}_contacts")
+    @paginate(LimitOffsetPagination)
+    def list_contacts(request: HttpRequest, record_id: int) -> QuerySet[RecordContact]:
+        record = access_record_by_id(caller(request), kind, record_id)
+        return RecordContact.objects.filter(**{kind: record}).select_related("contact")
+
+    @router.put("/{record_id}/contacts/{contact_id}", response=RecordContactOut,
+                operation_id=f"link_{kind}_contact")
+    def link_contact(request: HttpRequest, record_id: int, contact_id: int,
+                     payload: ContactRoleIn) -> RecordContact:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        contact = access_contact_by_id(user, contact_id)
+        return services.record_contact_link(actor=user, via=Via.API, record=record,
+                                            contact=contact, role=payload.role)
+
+    @router.delete("/{record_id}/contacts/{contact_id}", response={204: None},
+                   operation_id=f"unlink_{kind}_contact")
+    def unlink_contact(request: HttpRequest, record_id: int, contact_id: int) -> Status[None]:
+        user = caller(request)
+        record = access_record_by_id(user, kind, record_id, "edit")
+        contact = access_contact_by_id(user, contact_id)
+        services.record_contact_unlink(actor=user, via=Via.API, record=record, contact=contact)
+        return Status(204, None)
+
+    return router
+
+
+class _WithDefinitions:
+    """A queryset page that loads the pipeline definitions of its records in one query."""
+
+    def __init__(self, records: QuerySet[Any]) -> None:
+        self.records = records
+
+    def count(self) -> int:
+        return self.records.count()
+
+    def __getitem__(self, window: slice) -> list[Any]:
+        page = list(self.records[window])
+        selectors.attach_definitions(page)
+        return page
+
+    def __len__(self) -> int:
+        return self.count()
+
+
+leads_router = build_router("lead", LeadOut)
+opportunities_router = build_router("opportunity", OpportunityOut)
+
+
+@leads_router.post("/{record_id}/convert", response={201: OpportunityOut},
+                   operation_id="convert_lead")
+def convert_lead(request: HttpRequest, record_id: int, payload: ConvertIn) -> Status[Any]:
+    user = caller(request)
+    lead = access_record_by_id(user, "lead", record_id, "edit")
+    into = None
+    if payload.opportunity is not None:
+        into = access_record_by_id(user, "opportunity", payload.opportunity, "edit")
+    opportunity = services.lead_convert(
+        actor=user, via=Via.API, lead=lead, values=payload.values,  # type: ignore[arg-type]
+        into=into, pipeline_key=payload.pipeline,  # type: ignore[arg-type]
+        expected_version=expected_version(request, payload.version))
+    return Status(201, _fresh(request, "opportunity", opportunity.pk))
+
+
+@opportunities_router.post("/{record_id}/follow-ons", response={201: OpportunityOut},
+                           operation_id="start_follow_on")
+def start_follow_on(request: HttpRequest, record_id: int, payload: FollowOnIn) -> Status[Any]:
+    user = caller(request)
+    parent = access_record_by_id(user, "opportunity", record_id)
+    if not isinstance(parent, Opportunity):
+        raise MalformedRequest("Not an opportunity.")
+    child = services.opportunity_follow_on(actor=user, via=Via.API, parent=parent,
+                                           follow_on=payload.follow_on, title=payload.name)
+    return Status(201, _fresh(request, "opportunity", child.pk))
