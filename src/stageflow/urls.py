@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("settings/", include("stageflow.web.config.urls")),
+    path("board/", include("stageflow.web.board.urls")),
+    path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

@@ -211,3 +211,17 @@ def test_lookup_tables_are_kept_apart_per_record_type(api_as, admin):
     assert bad.status_code == 422
     assert bad_table.status_code == 422
     assert LookupValue.objects.count() == 2
+
+
+def test_publishing_again_keeps_an_administrators_attribute_and_lookup_edits(api_as, admin,
+                                                                             training_yaml):
+    client = api_as(admin)
+    _import(client, training_yaml, "?publish=true")
+    client.put("/attributes/opportunity/po_number", {"labels": {"en": "Purchase order"}})
+    client.put("/lookups/opportunity/lost_reasons/price", {"label": "Too expensive"})
+
+    _import(client, training_yaml.replace("name: Training sale", "name: Training"),
+            "?publish=true")
+
+    assert CustomAttribute.objects.get(key="po_number").labels == {"en": "Purchase order"}
+    assert LookupValue.objects.get(table="lost_reasons", key="price").label == "Too expensive"

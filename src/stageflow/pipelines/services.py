@@ -197,8 +197,9 @@ def pipeline_make_default(*, actor: User, via: Via, pipeline: Pipeline) -> Pipel
 
 
 def _sync_attributes(definition: engine.PipelineDefinition) -> None:
+    """Add the file's attributes the workspace lacks; an administrator's later edits win."""
     for position, attribute in enumerate(definition.attributes):
-        CustomAttribute.objects.update_or_create(
+        CustomAttribute.objects.get_or_create(
             record_type=definition.record_type, key=attribute.key,
             defaults={
                 "labels": dict(attribute.labels), "type": attribute.type,
@@ -210,9 +211,10 @@ def _sync_attributes(definition: engine.PipelineDefinition) -> None:
 
 
 def _sync_lookups(definition: engine.PipelineDefinition) -> None:
+    """Add the file's lookup values the workspace lacks, keeping edited ones as they are."""
     for table, choices in definition.lookups.items():
         for position, choice in enumerate(choices):
-            LookupValue.objects.update_or_create(
+            LookupValue.objects.get_or_create(
                 record_type=definition.record_type, table=table, key=choice.key,
                 defaults={"label": choice.label, "active": choice.active,
                           "position": position})

@@ -92,7 +92,7 @@ class Lead(WorkflowRecord):
         verbose_name_plural = _("leads")
 
     def get_absolute_url(self) -> str:
-        return reverse("web:lead_detail", kwargs={"lead_id": self.pk})
+        return reverse("records:lead_detail", kwargs={"record_id": self.pk})
 
 
 class Opportunity(WorkflowRecord):
@@ -122,7 +122,7 @@ class Opportunity(WorkflowRecord):
         verbose_name_plural = _("opportunities")
 
     def get_absolute_url(self) -> str:
-        return reverse("web:opportunity_detail", kwargs={"opportunity_id": self.pk})
+        return reverse("records:opportunity_detail", kwargs={"record_id": self.pk})
 
 
 class RecordContact(models.Model):

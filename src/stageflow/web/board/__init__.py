@@ -1,0 +1,1 @@
+"""Web screens: board."""
