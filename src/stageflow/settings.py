@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "stageflow.accounts",
     "stageflow.pipelines",
     "stageflow.sales",
+    "stageflow.activities",
     "stageflow.api",
     "stageflow.web",
     "stageflow.commands",
@@ -198,6 +199,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "stageflow@localhost")
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+STAGEFLOW_MAX_UPLOAD_BYTES = int(os.environ.get("STAGEFLOW_MAX_UPLOAD_MB", "10")) * 2**20
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Security: secure by default, relaxed only for local development over plain HTTP.
 SESSION_COOKIE_HTTPONLY = True
