@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("settings/", include("stageflow.web.config.urls")),
     path("board/", include("stageflow.web.board.urls")),
+    path("activities/", include("stageflow.web.activities.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

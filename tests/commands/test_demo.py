@@ -45,3 +45,11 @@ def test_running_demo_twice_duplicates_nothing(db):
     call_command("demo", stdout=StringIO())
 
     assert _counts() == before
+
+
+def test_optimize_refreshes_statistics(db):
+    out = StringIO()
+
+    call_command("optimize", stdout=out)
+
+    assert "refreshed" in out.getvalue()

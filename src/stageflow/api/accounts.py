@@ -205,7 +205,7 @@ def create_sub_account(request: HttpRequest, account_id: int,
 @router.get("/{account_id}/contacts", response=list[AccountContactOut],
             operation_id="list_account_contacts")
 @paginate(LimitOffsetPagination)
-def list_account_contacts(request: HttpRequest, account_id: int) -> QuerySet[AccountContact]:
+def list_account_contacts(request: HttpRequest, account_id: int) -> list[AccountContact]:
     user = caller(request)
     account = access_account_by_id(user, account_id)
     return selectors.contact_links_of_account(account, user)

@@ -1,0 +1,165 @@
+"""`make bench`: list, search and detail timings at 10k and 100k accounts, and the engine.
+
+Everything happens in a throw-away data directory: the developer's own database is never
+touched. Steps: time the pure workflow engine; migrate; create two offices and their people;
+then for each size generate accounts and contacts, serve them with `stageflow serve` on a free
+local port, sign in as an administrator and as a salesperson, and time pages and API calls.
+The tables go to stdout and to bench/results.md. Slow numbers never fail the run; errors (a
+non-200 answer, a server that does not start) do.
+
+    .venv/bin/python bench/run.py [--sizes 10000 100000] [--requests 200] [--output FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+import django
+from django.core.management import call_command
+
+# None of these reads Django's settings; `dataset` does (it uses the ORM), so it is imported
+# only once main() has pointed the settings at the throw-away data directory.
+from engine_timings import run_engine_benchmarks
+from http_timings import BenchError, Endpoint, Measurement, Plan, measure, sign_in
+from report import SizeResult, engine_table, render, size_table
+from server import ServerError, running_server
+
+if TYPE_CHECKING:
+    from dataset import Workspace
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_SIZES = (10_000, 100_000)
+LIST_TARGET_MS = 50.0
+DETAIL_TARGET_MS = 30.0
+SEARCHES = (("name fragment", "plumb"), ("city", "Peoria"), ("phone digits", "217-555-01"))
+SEED = 20240601
+
+
+def _parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.partition("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES),
+                        help="numbers of accounts (and of contacts) to measure, ascending")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="timed requests per endpoint and person")
+    parser.add_argument("--budget", type=float, default=Plan.budget_seconds,
+                        help="seconds per endpoint after which it stops early "
+                        f"(but never below {Plan.min_requests} requests)")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.md")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="keep the temporary data directory (its path is printed)")
+    return parser.parse_args()
+
+
+def _use_throwaway_data_dir() -> Path:
+    """Point the settings at a fresh directory; must run before Django reads its settings."""
+    data_dir = Path(tempfile.mkdtemp(prefix="stageflow-bench-"))
+    os.environ["STAGEFLOW_DATA_DIR"] = str(data_dir)  # overrides the Makefile's var/
+    os.environ["STAGEFLOW_INSECURE_HTTP"] = "1"  # session cookies over plain http://127.0.0.1
+    os.environ["DJANGO_SETTINGS_MODULE"] = "stageflow.settings"
+    os.environ["DEBUG"] = "0"  # DEBUG keeps every SQL query in memory and would skew timings
+    os.environ.pop("DATABASE_URL", None)  # never a developer's PostgreSQL: SQLite in data_dir
+    os.environ.pop("REDIS_URL", None)  # nor their Redis: the in-process cache
+    return data_dir
+
+
+def _endpoints(detail_ids: list[int]) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(pages, API calls) to time for one person; details cycle through `detail_ids`."""
+    pages = [Endpoint("account list page `/accounts/`", ("/accounts/",), LIST_TARGET_MS)]
+    api = [Endpoint("account list API `?limit=50`", ("/api/v1/accounts?limit=50",),
+                    LIST_TARGET_MS)]
+    for label, query in SEARCHES:
+        pages.append(Endpoint(f"account search page, {label} `{query}`",
+                              (f"/accounts/?{urlencode({'q': query})}",), LIST_TARGET_MS))
+        api.append(Endpoint(f"account search API, {label} `{query}`",
+                            (f"/api/v1/accounts?{urlencode({'limit': 50, 'q': query})}",),
+                            LIST_TARGET_MS))
+    pages.append(Endpoint("account detail page `/accounts/<id>/`",
+                          tuple(f"/accounts/{pk}/" for pk in detail_ids), DETAIL_TARGET_MS))
+    api.append(Endpoint("account detail API `/api/v1/accounts/<id>`",
+                        tuple(f"/api/v1/accounts/{pk}" for pk in detail_ids), DETAIL_TARGET_MS))
+    pages.append(Endpoint("contact list page `/contacts/`", ("/contacts/",), LIST_TARGET_MS))
+    api.append(Endpoint("contact list API `?limit=50`", ("/api/v1/contacts?limit=50",),
+                        LIST_TARGET_MS))
+    return pages, api
+
+
+def _measure_size(size: int, workspace: Workspace, rng: random.Random, plan: Plan,
+                  data_dir: Path) -> SizeResult:
+    from dataset import PASSWORD, grow_to, sample_visible_account_ids
+
+    print(f"\n== {size:,} accounts: generating data …", flush=True)
+    growth = grow_to(size, workspace, rng)
+    print(f"   {growth.accounts:,} accounts, {growth.contacts:,} contacts, {growth.links:,} "
+          f"links ({growth.seconds:.1f} s)", flush=True)
+    people = [("admin", workspace.administrator), ("sales", workspace.salesperson)]
+    measurements: list[Measurement] = []
+    with running_server(os.environ, data_dir / "server.log") as base_url:
+        for who, user in people:
+            visitor = sign_in(base_url, who, user.username, PASSWORD)
+            detail_ids = sample_visible_account_ids(user, plan.requests + plan.warm_up, rng)
+            pages, api = _endpoints(detail_ids)
+            for endpoints, session in ((pages, visitor.browser), (api, visitor.api)):
+                for endpoint in endpoints:
+                    result = measure(session, base_url, endpoint, who, plan)
+                    measurements.append(result)
+                    print(f"   {who:5} {endpoint.name:62} median {result.median_ms:7.1f}  "
+                          f"p95 {result.p95_ms:7.1f} ms  (n={len(result.server_ms)})",
+                          flush=True)
+    # One row per endpoint and person, the people of one endpoint next to each other.
+    position: dict[str, int] = {}
+    for m in measurements:
+        position.setdefault(m.endpoint.name, len(position))
+    measurements.sort(key=lambda m: position[m.endpoint.name])  # stable: admin, then sales
+    return SizeResult(size=size, growth=growth, measurements=measurements)
+
+
+def main() -> int:
+    args = _parse_args()
+    started = time.perf_counter()
+    data_dir = _use_throwaway_data_dir()
+    keep_data = args.keep_data
+    print(f"Data directory (temporary): {data_dir}", flush=True)
+    try:
+        print("== workflow engine …", flush=True)
+        engine = run_engine_benchmarks()  # first, while this process is small and quiet
+
+        django.setup()
+        from dataset import create_workspace
+
+        call_command("migrate", interactive=False, verbosity=0)
+        workspace = create_workspace()
+        plan = Plan(requests=args.requests, budget_seconds=args.budget)
+        rng = random.Random(SEED)
+        try:
+            sizes = [_measure_size(size, workspace, rng, plan, data_dir)
+                     for size in sorted(args.sizes)]
+        except (BenchError, ServerError) as error:
+            print(f"\nbench failed: {error}", file=sys.stderr)
+            keep_data = True  # for the server's log
+            return 1
+        text = render(sizes, engine, plan, time.perf_counter() - started)
+        args.output.write_text(text, encoding="utf-8")
+        print()
+        for result in sizes:
+            print("\n".join(size_table(result)), end="\n\n")
+        print("\n".join(engine_table(engine)))
+        print(f"\nWritten to {args.output} in {(time.perf_counter() - started) / 60:.1f} min.")
+        return 0
+    finally:
+        if keep_data:
+            print(f"Data kept in {data_dir} (server log: {data_dir / 'server.log'})")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Web screens: activities and attachments of any record, my activities, reminders."""
