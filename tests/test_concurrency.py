@@ -61,3 +61,32 @@ def test_two_editors_of_the_same_version_one_wins_one_gets_409(live_server, admi
     account.refresh_from_db()
     assert account.version == 2
     assert HistoryEntry.objects.filter(object_id=account.pk, action="updated").count() == 1
+
+
+def test_two_clients_taking_the_same_transition_one_wins(live_server, admin, training):
+    from stageflow.core.models import Via
+    from stageflow.sales import services
+    from stageflow.sales.models import StageChange
+
+    record = services.record_create(actor=admin, via=Via.CLI, kind="opportunity",
+                                    values={"title": "Contested"})
+    _token, secret = api_token_create(user=admin, name="load")
+    url = f"{live_server.url}/api/v1/opportunities/{record.pk}/transitions"
+    body = {"transition": "T1", "version": 1,
+            "values": {"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"}}
+
+    def take(_client: int) -> int:
+        response = requests.post(url, json=body, timeout=60,
+                                 headers={"Authorization": f"Bearer {secret}"})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        codes = sorted(pool.map(take, range(2)))
+
+    assert codes == [200, 409]
+    record.refresh_from_db()
+    assert (record.step, record.version) == ("qualified", 2)
+    assert StageChange.objects.filter(opportunity=record, transition="T1").count() == 1
+    from stageflow.core.history import history_of
+
+    assert history_of(record).filter(action="updated").count() == 1
