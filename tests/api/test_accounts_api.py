@@ -205,3 +205,22 @@ def test_list_runs_a_fixed_number_of_queries(api_as, admin, make_account, rows,
         response = client.get("/accounts", limit=100)
 
     assert response.json()["count"] == rows + 1
+
+
+@pytest.mark.parametrize(("typed", "found"), [
+    ("217-555-0101", ["Jane Doe"]),
+    ("(217) 555 0101", ["Jane Doe"]),
+    ("+1 217 555 0101", ["Jane Doe"]),
+    ("2175550", ["Acme", "Jane Doe"]),
+    ("0101", ["Jane Doe"]),
+    ("555 0199", ["Acme"]),
+    ("9999999", []),
+])
+def test_phone_search_finds_numbers_however_they_are_typed(api_as, office_north, make_account,
+                                                          typed, found):
+    make_account(office_north, "Jane Doe", phone="+1 217 555 0101")
+    make_account(office_north, "Acme", phone_alt="+1 217 555 0199")
+
+    response = api_as(office_north).get("/accounts", q=typed).json()
+
+    assert [a["name"] for a in response["items"]] == found

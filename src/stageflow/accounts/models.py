@@ -54,6 +54,7 @@ class Account(VersionedModel):
             models.Index(fields=["name"]),
             models.Index(fields=["email"]),
             models.Index(fields=["phone"]),
+            models.Index(fields=["phone_alt"]),
             models.Index(fields=["office", "name"]),
             models.Index(fields=["owner", "name"]),
         ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import phonenumbers
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from stageflow.accounts.access import accounts_for, contacts_for
@@ -29,8 +31,40 @@ CONTACT_ORDERINGS = {
 }
 
 
+PHONE_CHARACTERS = set("0123456789+-() ./")
+# From this many digits on (about a whole national number), a search is taken to be the start
+# of a phone number, which an index finds at once; shorter fragments are looked for anywhere.
+PHONE_PREFIX_DIGITS = 9
+
+
 def _phone_digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
+
+
+def phone_condition(fields: Iterable[str], text: str) -> Q | None:
+    """A filter for records whose stored E.164 numbers match what was typed, or None when the
+    text does not look like part of a phone number."""
+    digits = _phone_digits(text)
+    if len(digits) < 4:
+        return None
+    condition = Q()
+    if len(digits) < PHONE_PREFIX_DIGITS:
+        for field in fields:
+            condition |= Q(**{f"{field}__contains": digits})
+        return condition
+    region_code = phonenumbers.country_code_for_region(settings.STAGEFLOW_PHONE_REGION)
+    prefixes = {f"+{digits}"}
+    if not text.strip().startswith("+"):
+        prefixes.add(f"+{region_code}{digits.lstrip('0')}")
+    for field in fields:
+        for prefix in prefixes:
+            # A range, not LIKE, so that the database uses the index on the number.
+            condition |= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "~"})
+    return condition
+
+
+def _looks_like_phone(text: str) -> bool:
+    return set(text) <= PHONE_CHARACTERS
 
 
 def account_list(
@@ -47,10 +81,14 @@ def account_list(
     accounts = accounts_for(user).select_related("owner", "office", "parent")
     q = q.strip()
     if q:
-        condition = Q(name__icontains=q) | Q(email__icontains=q) | Q(billing_city__icontains=q)
-        digits = _phone_digits(q)
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits) | Q(phone_alt__contains=digits)
+        phones = phone_condition(("phone", "phone_alt"), q)
+        if phones is not None and _looks_like_phone(q):
+            condition = phones
+        else:
+            condition = (Q(name__icontains=q) | Q(email__icontains=q)
+                         | Q(billing_city__icontains=q))
+            if phones is not None:
+                condition |= phones
         accounts = accounts.filter(condition)
     if customer_status:
         accounts = accounts.filter(customer_status=customer_status)
@@ -82,9 +120,9 @@ def contact_list(
         first, _space, last = q.partition(" ")
         if last:
             condition |= Q(first_name__icontains=first, last_name__icontains=last.strip())
-        digits = _phone_digits(q)
-        if len(digits) >= 4:
-            condition |= Q(phone__contains=digits) | Q(mobile__contains=digits)
+        phones = phone_condition(("phone", "mobile"), q)
+        if phones is not None:
+            condition = phones if _looks_like_phone(q) else condition | phones
         contacts = contacts.filter(condition)
     if account_id is not None:
         contacts = contacts.filter(account_links__account_id=account_id)
