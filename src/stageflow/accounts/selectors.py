@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from stageflow.accounts.access import accounts_for, contacts_for
 from stageflow.accounts.models import Account, AccountContact, Contact
+from stageflow.accounts.search import text_condition
 from stageflow.core.validation import normalise_email, normalise_phone
 from stageflow.people import permissions
 from stageflow.people.models import User
@@ -85,8 +86,8 @@ def account_list(
         if phones is not None and _looks_like_phone(q):
             condition = phones
         else:
-            condition = (Q(name__icontains=q) | Q(email__icontains=q)
-                         | Q(billing_city__icontains=q))
+            condition = text_condition("accounts_account", ("name", "email", "billing_city"),
+                                       q)
             if phones is not None:
                 condition |= phones
         accounts = accounts.filter(condition)
@@ -115,8 +116,8 @@ def contact_list(
     contacts = contacts_for(user).select_related("owner", "office")
     q = q.strip()
     if q:
-        condition = (Q(last_name__icontains=q) | Q(first_name__icontains=q)
-                     | Q(email__icontains=q) | Q(email_alt__icontains=q))
+        condition = text_condition("accounts_contact",
+                                   ("first_name", "last_name", "email", "email_alt"), q)
         first, _space, last = q.partition(" ")
         if last:
             condition |= Q(first_name__icontains=first, last_name__icontains=last.strip())
