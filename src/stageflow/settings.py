@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "stageflow.pipelines",
     "stageflow.sales",
     "stageflow.activities",
+    "stageflow.packs.recruitment",
     "stageflow.api",
     "stageflow.web",
     "stageflow.commands",

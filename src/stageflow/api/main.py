@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from stageflow.api import accounts, activities, auth, contacts, people, pipelines, sales
+from stageflow.api import (
+    accounts,
+    activities,
+    auth,
+    contacts,
+    people,
+    pipelines,
+    recruitment,
+    sales,
+)
 from stageflow.api.errors import install_error_handlers
 from stageflow.api.security import API_AUTH
 
@@ -26,5 +35,6 @@ api.add_router("/v1/", pipelines.router)
 api.add_router("/v1/leads", sales.leads_router)
 api.add_router("/v1/opportunities", sales.opportunities_router)
 api.add_router("/v1/", activities.router)
+api.add_router("/v1/", recruitment.router)
 api.add_router("/v1/accounts", accounts.router)
 api.add_router("/v1/contacts", contacts.router)

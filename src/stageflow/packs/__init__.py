@@ -1,0 +1,1 @@
+"""Industry packs: additions for one kind of business that plug into Stageflow's registries."""
