@@ -16,9 +16,10 @@ from django.db.models.expressions import RawSQL
 
 # table -> (search index name, indexed columns)
 SEARCHED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "accounts_account": ("accounts_account_search", ("name", "email", "billing_city")),
+    "accounts_account": ("accounts_account_search",
+                         ("name", "email", "billing_city", "phone", "phone_alt")),
     "accounts_contact": ("accounts_contact_search",
-                         ("first_name", "last_name", "email", "email_alt")),
+                         ("first_name", "last_name", "email", "email_alt", "phone", "mobile")),
 }
 TRIGRAM = 3
 
@@ -56,13 +57,16 @@ def postgres_search_sql(table: str) -> list[str]:
 
 
 def text_condition(table: str, fields: Iterable[str], text: str) -> Q:
-    """Records where any of `fields` contains `text`, ignoring case."""
+    """Records where any of `fields` (indexed columns of `table`) contains `text`, ignoring
+    case."""
+    fields = tuple(fields)
     plain = Q()
     for field in fields:
         plain |= Q(**{f"{field}__icontains": text})
     if connection.vendor != "sqlite" or len(text) < TRIGRAM:
         return plain
     index, _columns = SEARCHED[table]
-    phrase = '"' + text.replace('"', '""') + '"'
+    # An FTS5 column filter, so that a name search never matches inside phone numbers.
+    phrase = "{" + " ".join(fields) + '} : "' + text.replace('"', '""') + '"'
     matches = RawSQL(f"SELECT rowid FROM {index} WHERE {index} MATCH %s", [phrase])  # noqa: S611 (parameterised)
     return Q(id__in=matches)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import phonenumbers
-from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 
 from stageflow.accounts.access import accounts_for, contacts_for
@@ -33,39 +31,23 @@ CONTACT_ORDERINGS = {
 
 
 PHONE_CHARACTERS = set("0123456789+-() ./")
-# From this many digits on (about a whole national number), a search is taken to be the start
-# of a phone number, which an index finds at once; shorter fragments are looked for anywhere.
-PHONE_PREFIX_DIGITS = 9
 
 
 def _phone_digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-def phone_condition(fields: Iterable[str], text: str) -> Q | None:
-    """A filter for records whose stored E.164 numbers match what was typed, or None when the
-    text does not look like part of a phone number."""
+def _looks_like_phone(text: str) -> bool:
+    return set(text) <= PHONE_CHARACTERS
+
+
+def phone_condition(table: str, fields: tuple[str, ...], text: str) -> Q | None:
+    """Records whose stored E.164 numbers contain the digits typed (at least four), or None
+    when there are too few digits to search phone numbers."""
     digits = _phone_digits(text)
     if len(digits) < 4:
         return None
-    condition = Q()
-    if len(digits) < PHONE_PREFIX_DIGITS:
-        for field in fields:
-            condition |= Q(**{f"{field}__contains": digits})
-        return condition
-    region_code = phonenumbers.country_code_for_region(settings.STAGEFLOW_PHONE_REGION)
-    prefixes = {f"+{digits}"}
-    if not text.strip().startswith("+"):
-        prefixes.add(f"+{region_code}{digits.lstrip('0')}")
-    for field in fields:
-        for prefix in prefixes:
-            # A range, not LIKE, so that the database uses the index on the number.
-            condition |= Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + "~"})
-    return condition
-
-
-def _looks_like_phone(text: str) -> bool:
-    return set(text) <= PHONE_CHARACTERS
+    return text_condition(table, fields, digits)
 
 
 def account_list(
@@ -82,7 +64,7 @@ def account_list(
     accounts = accounts_for(user).select_related("owner", "office", "parent")
     q = q.strip()
     if q:
-        phones = phone_condition(("phone", "phone_alt"), q)
+        phones = phone_condition("accounts_account", ("phone", "phone_alt"), q)
         if phones is not None and _looks_like_phone(q):
             condition = phones
         else:
@@ -121,7 +103,7 @@ def contact_list(
         first, _space, last = q.partition(" ")
         if last:
             condition |= Q(first_name__icontains=first, last_name__icontains=last.strip())
-        phones = phone_condition(("phone", "mobile"), q)
+        phones = phone_condition("accounts_contact", ("phone", "mobile"), q)
         if phones is not None:
             condition = phones if _looks_like_phone(q) else condition | phones
         contacts = contacts.filter(condition)
