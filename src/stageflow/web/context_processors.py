@@ -16,6 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(user, User) or not user.is_authenticated:
         return {}
     return {
+        "nav_leads": permissions.may_at_all(user, "leads", "view"),
+        "nav_opportunities": permissions.may_at_all(user, "opportunities", "view"),
         "nav_accounts": permissions.may_at_all(user, "accounts", "view"),
         "nav_contacts": permissions.may_at_all(user, "contacts", "view"),
         "nav_admin": user.is_staff,
