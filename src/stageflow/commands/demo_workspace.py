@@ -16,8 +16,14 @@ from stageflow.core.models import Via
 from stageflow.people.models import Office, User
 from stageflow.people.roles import ensure_builtin_roles
 from stageflow.people.services import user_create
+from stageflow.pipelines.models import LookupValue, Pipeline
+from stageflow.pipelines.selectors import attributes_of
 from stageflow.pipelines.services import preset_install
 from stageflow.presets import preset_keys
+from stageflow.sales import selectors
+from stageflow.sales import services as sales_services
+from stageflow.sales.access import Kind
+from stageflow.sales.models import Lead, Opportunity
 
 OFFICES = [("North", "N"), ("South", "S")]
 
@@ -49,6 +55,14 @@ ACCOUNTS: list[tuple[Any, ...]] = [
      [("Lena", "Park", "Operations")]),
     ("Northwind Training Ltd", "inactive", "South", "manager", "Capital City", "+1 217 555 0166",
      "learning@northwind.example.com", [], [("Nora", "Wind", "Learning lead")]),
+]
+
+
+# Per pipeline: a few records for the office to work with, owner and account by name.
+DEMO_RECORDS: list[tuple[str, str, str]] = [
+    ("Furnace replacement", "sales1", "Jane Doe"),
+    ("Maintenance contract", "sales1", "Acme Property Management"),
+    ("New enquiry", "sales2", "Blue Lagoon Pools"),
 ]
 
 
@@ -103,4 +117,51 @@ def load_demo_workspace(*, password: str) -> list[DemoSignIn]:
                 values={"first_name": first, "last_name": last, "office": office.pk,
                         "owner": _user(owner).pk,
                         "email": f"{first.lower()}.{last.lower()}@example.com"})
+    _demo_records(admin)
     return sign_ins
+
+
+def _required_values(kind: str) -> dict[str, Any]:
+    """A valid value for every custom attribute the record type requires at creation."""
+    values: dict[str, Any] = {}
+    for attribute in attributes_of(kind).filter(active=True, required_on_create=True):
+        if attribute.lookup:
+            choice = LookupValue.objects.filter(table=attribute.lookup, active=True).first()
+            values[attribute.key] = choice.key if choice else ""
+        elif attribute.choices:
+            values[attribute.key] = attribute.choices[0]["key"]
+        elif attribute.type == "bool":
+            values[attribute.key] = True
+        else:
+            values[attribute.key] = "Demo"
+    return values
+
+
+def _demo_records(admin: User) -> None:
+    """Records on every live pipeline, the second of each moved one step on when it can be."""
+    for pipeline in Pipeline.objects.filter(live_version__isnull=False).order_by("key"):
+        kind: Kind = "lead" if pipeline.record_type == "lead" else "opportunity"
+        model = Lead if kind == "lead" else Opportunity
+        for index, (title, owner, account_name) in enumerate(DEMO_RECORDS):
+            full_title = f"{account_name} – {title}"
+            if model.objects.filter(pipeline=pipeline, title=full_title).exists():
+                continue
+            account = Account.objects.filter(name=account_name).first()
+            values: dict[str, Any] = {"title": full_title, "owner": _user(owner).pk,
+                                      "attributes": _required_values(kind)}
+            if account is not None:
+                values["account"] = account.pk
+                values["office"] = account.office_id
+            record = sales_services.record_create(actor=admin, via=Via.CLI, kind=kind,
+                                                  values=values, pipeline_key=pipeline.key)
+            if index == 1:
+                _move_on(admin, record)
+
+
+def _move_on(admin: User, record: Any) -> None:
+    selectors.attach_definitions([record])
+    for option in selectors.transition_options(record):
+        if option.allowed:
+            sales_services.record_transition(actor=admin, via=Via.CLI, record=record,
+                                             transition=option.key)
+            return

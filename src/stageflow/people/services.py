@@ -74,7 +74,8 @@ def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
 
 def ensure_manages_workspace(actor: User) -> None:
     if not permissions.manages_workspace(actor):
-        raise NotAllowed(_("Only administrators may change users, offices and roles."))
+        raise NotAllowed(_("Only administrators may change the settings, users and roles of the "
+                         "workspace."))
 
 
 def _offices_by_id(ids: Any, errors: dict[str, str]) -> list[Office]:

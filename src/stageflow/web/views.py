@@ -17,12 +17,14 @@ from django.views.decorators.http import require_POST
 from stageflow.accounts import selectors, services
 from stageflow.accounts.access import access_account_by_id, access_contact_by_id
 from stageflow.accounts.models import CustomerStatus
+from stageflow.activities.selectors import reminders
 from stageflow.core.errors import StageflowError
 from stageflow.core.history import history_of
 from stageflow.core.models import Via
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
 from stageflow.people.services import api_token_create, api_token_revoke
+from stageflow.sales.access import records_for
 from stageflow.web.attribute_display import attribute_rows
 from stageflow.web.forms import (
     AccountForm,
@@ -62,6 +64,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "recent_accounts": recent,
         "account_count": selectors.account_list(user=user).count(),
         "contact_count": selectors.contact_list(user=user).count(),
+        "open_leads": records_for(user, "lead").filter(status="open").count(),
+        "open_opportunities": records_for(user, "opportunity").filter(status="open").count(),
+        "my_open_opportunities": records_for(user, "opportunity").filter(
+            status="open", owner=user).count(),
+        "due": reminders(user)[:8],
         "may_create_account": permissions.may_at_all(user, "accounts", "create"),
         "may_create_contact": permissions.may_at_all(user, "contacts", "create"),
     })
