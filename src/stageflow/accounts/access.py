@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from stageflow.accounts.models import Account, Contact
 from stageflow.core.errors import NotAllowed, NotFound
@@ -44,16 +43,7 @@ def access_contact_by_id(user: User, contact_id: int, action: str = "view") -> C
     return contact
 
 
-REFUSALS = {
-    "view": gettext_lazy("Your role does not let you see this record."),
-    "create": gettext_lazy("Your role does not let you create this record."),
-    "edit": gettext_lazy("Your role does not let you change this record."),
-    "delete": gettext_lazy("Your role does not let you delete this record."),
-    "create_sub": gettext_lazy("Your role does not let you add sub-accounts here."),
-}
-
-
 def ensure_may(user: User, record_type: str, action: str, record: Account | Contact) -> None:
     if not permissions.may(user, record_type, action, owner_id=record.owner_id,
                            office_id=record.office_id):
-        raise NotAllowed(str(REFUSALS.get(action, REFUSALS["edit"])))
+        raise NotAllowed(permissions.refusal(action))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from stageflow.people.models import Role, Scope, User
 
@@ -107,3 +108,18 @@ def manages_workspace(user: User) -> bool:
 def default_office_id(user: User) -> int | None:
     ids = office_ids(user)
     return min(ids) if ids else None
+
+
+REFUSALS = {
+    "view": _("Your role does not let you see this record."),
+    "create": _("Your role does not let you create this record."),
+    "edit": _("Your role does not let you change this record."),
+    "delete": _("Your role does not let you delete this record."),
+    "create_sub": _("Your role does not let you add sub-accounts here."),
+    "convert": _("Your role does not let you convert leads."),
+}
+
+
+def refusal(action: str) -> str:
+    """The sentence that tells someone their role does not allow `action`."""
+    return str(REFUSALS.get(action, REFUSALS["edit"]))

@@ -47,5 +47,4 @@ def may_record(user: User, action: str, record: Lead | Opportunity) -> bool:
 
 def ensure_may_record(user: User, action: str, record: Lead | Opportunity) -> None:
     if not may_record(user, action, record):
-        raise NotAllowed(_("Your role does not let you %(action)s this %(kind)s.")
-                         % {"action": _(action), "kind": _(kind_of(record))})
+        raise NotAllowed(permissions.refusal(action))

@@ -368,7 +368,7 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
     ensure_may_record(actor, "edit", lead)
     check_version(lead, expected_version)
     if not permissions.may_at_all(actor, "leads", "convert"):
-        raise NotAllowed(_("Your role does not let you convert leads."))
+        raise NotAllowed(permissions.refusal("convert"))
     existing = lead.opportunities.first()
     if lead.converted_at is not None or existing is not None:
         raise Conflict(_("This lead was already converted into %(name)s.")

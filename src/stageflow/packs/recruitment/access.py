@@ -21,8 +21,7 @@ def job_orders_for(user: User, action: str = "view") -> QuerySet[JobOrder]:
 def ensure_may_job_order(user: User, action: str, job_order: JobOrder) -> None:
     if not permissions.may(user, "job_orders", action, owner_id=job_order.owner_id,
                            office_id=job_order.office_id):
-        raise NotAllowed(_("Your role does not let you %(action)s this job order.")
-                         % {"action": _(action)})
+        raise NotAllowed(permissions.refusal(action))
 
 
 def access_job_order_by_id(user: User, job_order_id: int, action: str = "view") -> JobOrder:
