@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -9,6 +12,7 @@ from stageflow.accounts.models import Account, Contact
 from stageflow.core.errors import NotAllowed, NotFound
 from stageflow.people import permissions
 from stageflow.people.models import User
+from stageflow.people.selectors import is_record_id
 
 
 def accounts_for(user: User, action: str = "view") -> QuerySet[Account]:
@@ -47,3 +51,31 @@ def ensure_may(user: User, record_type: str, action: str, record: Account | Cont
     if not permissions.may(user, record_type, action, owner_id=record.owner_id,
                            office_id=record.office_id):
         raise NotAllowed(permissions.refusal(action))
+
+
+def visible_account_value(user: User) -> Callable[[Any], Account | None]:
+    """A value normaliser: the account with this id when `user` may see it (None for empty)."""
+
+    def account_value(value: Any) -> Account | None:
+        if value in (None, ""):
+            return None
+        account = accounts_for(user).filter(pk=value).first() if is_record_id(value) else None
+        if account is None:
+            raise ValueError(_("Unknown account."))
+        return account
+
+    return account_value
+
+
+def visible_contact_value(user: User) -> Callable[[Any], Contact | None]:
+    """A value normaliser: the contact with this id when `user` may see it (None for empty)."""
+
+    def contact_value(value: Any) -> Contact | None:
+        if value in (None, ""):
+            return None
+        contact = contacts_for(user).filter(pk=value).first() if is_record_id(value) else None
+        if contact is None:
+            raise ValueError(_("Unknown contact."))
+        return contact
+
+    return contact_value

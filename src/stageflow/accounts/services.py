@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from stageflow.accounts.access import accounts_for, ensure_may
+from stageflow.accounts.access import ensure_may, visible_account_value
 from stageflow.accounts.models import Account, AccountContact, Contact
 from stageflow.core.errors import Conflict, InvalidInput, NotAllowed
 from stageflow.core.history import record_history, snapshot
@@ -23,7 +23,7 @@ from stageflow.core.records import (
 from stageflow.core.validation import normalise_email, normalise_phone, normalise_url
 from stageflow.people import permissions
 from stageflow.people.models import User
-from stageflow.people.selectors import active_user_value, is_record_id, office_value
+from stageflow.people.selectors import active_user_value, office_value
 from stageflow.pipelines.attribute_values import clean_attribute_values
 
 ADDRESS_FIELDS = tuple(
@@ -46,20 +46,12 @@ def _text(normalise: Any) -> Any:
 
 
 def _account_normalisers(actor: User) -> dict[str, Any]:
-    def parent_by_id(value: Any) -> Account | None:
-        if value in (None, ""):
-            return None
-        parent = accounts_for(actor).filter(pk=value).first() if is_record_id(value) else None
-        if parent is None:
-            raise ValueError(_("Unknown account."))
-        return parent
-
     return {
         "email": _text(normalise_email),
         "phone": _text(normalise_phone),
         "phone_alt": _text(normalise_phone),
         "website": _text(normalise_url),
-        "parent": parent_by_id,
+        "parent": visible_account_value(actor),
         "owner": active_user_value,
         "office": office_value,
     }

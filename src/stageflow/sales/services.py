@@ -14,7 +14,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from stageflow import engine
-from stageflow.accounts.access import accounts_for, contacts_for
+from stageflow.accounts.access import visible_account_value, visible_contact_value
 from stageflow.accounts.models import Contact
 from stageflow.core import clock, events
 from stageflow.core.errors import Conflict, InvalidInput, NotAllowed, RuleRefused
@@ -79,22 +79,6 @@ def _currency(value: Any) -> str:
 
 
 def _normalisers(actor: User, kind: str) -> dict[str, Any]:
-    def account_value(value: Any) -> Any:
-        if value in (None, ""):
-            return None
-        account = accounts_for(actor).filter(pk=value).first() if is_record_id(value) else None
-        if account is None:
-            raise ValueError(_("Unknown account."))
-        return account
-
-    def contact_value(value: Any) -> Contact | None:
-        if value in (None, ""):
-            return None
-        contact = contacts_for(actor).filter(pk=value).first() if is_record_id(value) else None
-        if contact is None:
-            raise ValueError(_("Unknown contact."))
-        return contact
-
     def lookup(table: str) -> Any:
         def check(value: Any) -> str:
             key = str(value or "").strip()
@@ -107,8 +91,9 @@ def _normalisers(actor: User, kind: str) -> dict[str, Any]:
         return check
 
     return {
-        "owner": active_user_value, "office": office_value, "account": account_value,
-        "contact": contact_value, "value": _decimal, "currency": _currency,
+        "owner": active_user_value, "office": office_value,
+        "account": visible_account_value(actor), "contact": visible_contact_value(actor),
+        "value": _decimal, "currency": _currency,
         "expected_close_date": _date, "close_date": _date, "probability": _probability,
         **{field: lookup(table) for field, table in LOOKUP_FIELDS.items()},
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -10,13 +11,14 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stageflow.accounts import selectors, services
 from stageflow.accounts.access import access_account_by_id, access_contact_by_id
-from stageflow.accounts.models import CustomerStatus
+from stageflow.accounts.models import Account, Contact, CustomerStatus
 from stageflow.activities.selectors import reminders
 from stageflow.core.errors import StageflowError
 from stageflow.core.history import history_of
@@ -54,6 +56,38 @@ def _page(request: HttpRequest, records: QuerySet[Any]) -> Page:
 def _list_template(request: HttpRequest, full: str, partial: str) -> str:
     htmx = getattr(request, "htmx", None)
     return partial if htmx and htmx.target == "results" else full
+
+
+def _edit_page(request: HttpRequest, form: AccountForm | ContactForm, *,
+               save: Callable[[dict[str, Any], int | None], object], done_url: str,
+               template: str, context: dict[str, Any]) -> HttpResponse:
+    """An edit form: save through the service with the version the form was loaded at."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form_values(form), _int_or_none(request.POST.get("version")))
+        except StageflowError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(done_url)
+    return render(request, template, {"form": form, **context})
+
+
+def _delete_page(request: HttpRequest, record: Account | Contact, *, kind: str,
+                 delete: Callable[[], None], done_url: str) -> HttpResponse:
+    """Ask first; on confirmation delete through the service, or say why it cannot be."""
+    error_message = ""
+    if request.method == "POST":
+        try:
+            delete()
+        except StageflowError as error:
+            error_message = error.message
+        else:
+            messages.success(request, _("“%(name)s” deleted.") % {"name": record})
+            return redirect(done_url)
+    return render(request, "web/confirm_delete.html", {
+        "record": record, "kind": kind, "error": error_message,
+        "cancel_url": record.get_absolute_url()})
 
 
 @login_required
@@ -155,37 +189,21 @@ def account_create(request: HttpRequest, parent_id: int | None = None) -> HttpRe
 def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
     user = signed_in_user(request)
     account = access_account_by_id(user, account_id, "edit")
-    form = AccountForm(request.POST or None, instance=account)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.account_update(actor=user, via=Via.WEB, account=account,
-                                    values=form_values(form),
-                                    expected_version=_int_or_none(request.POST.get("version")))
-        except StageflowError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("web:account_detail", account_id=account.pk)
-    return render(request, "web/accounts/form.html", {
-        "form": form, "account": account, "title": _("Edit %(name)s") % {"name": account}})
+    return _edit_page(
+        request, AccountForm(request.POST or None, instance=account),
+        save=lambda values, version: services.account_update(
+            actor=user, via=Via.WEB, account=account, values=values, expected_version=version),
+        done_url=account.get_absolute_url(), template="web/accounts/form.html",
+        context={"account": account, "title": _("Edit %(name)s") % {"name": account}})
 
 
 @login_required
 def account_delete(request: HttpRequest, account_id: int) -> HttpResponse:
     user = signed_in_user(request)
     account = access_account_by_id(user, account_id, "delete")
-    error_message = ""
-    if request.method == "POST":
-        try:
-            services.account_delete(actor=user, via=Via.WEB, account=account)
-        except StageflowError as error:
-            error_message = error.message
-        else:
-            messages.success(request, _("Account “%(name)s” deleted.") % {"name": account})
-            return redirect("web:account_list")
-    return render(request, "web/confirm_delete.html", {
-        "record": account, "kind": _("account"), "error": error_message,
-        "cancel_url": account.get_absolute_url()})
+    return _delete_page(
+        request, account, kind=_("account"), done_url=reverse("web:account_list"),
+        delete=lambda: services.account_delete(actor=user, via=Via.WEB, account=account))
 
 
 @login_required
@@ -269,37 +287,21 @@ def contact_create(request: HttpRequest) -> HttpResponse:
 def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "edit")
-    form = ContactForm(request.POST or None, instance=contact)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.contact_update(actor=user, via=Via.WEB, contact=contact,
-                                    values=form_values(form),
-                                    expected_version=_int_or_none(request.POST.get("version")))
-        except StageflowError as error:
-            show_service_errors(form, error)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect("web:contact_detail", contact_id=contact.pk)
-    return render(request, "web/contacts/form.html", {
-        "form": form, "contact": contact, "title": _("Edit %(name)s") % {"name": contact}})
+    return _edit_page(
+        request, ContactForm(request.POST or None, instance=contact),
+        save=lambda values, version: services.contact_update(
+            actor=user, via=Via.WEB, contact=contact, values=values, expected_version=version),
+        done_url=contact.get_absolute_url(), template="web/contacts/form.html",
+        context={"contact": contact, "title": _("Edit %(name)s") % {"name": contact}})
 
 
 @login_required
 def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     user = signed_in_user(request)
     contact = access_contact_by_id(user, contact_id, "delete")
-    error_message = ""
-    if request.method == "POST":
-        try:
-            services.contact_delete(actor=user, via=Via.WEB, contact=contact)
-        except StageflowError as error:
-            error_message = error.message
-        else:
-            messages.success(request, _("Contact “%(name)s” deleted.") % {"name": contact})
-            return redirect("web:contact_list")
-    return render(request, "web/confirm_delete.html", {
-        "record": contact, "kind": _("contact"), "error": error_message,
-        "cancel_url": contact.get_absolute_url()})
+    return _delete_page(
+        request, contact, kind=_("contact"), done_url=reverse("web:contact_list"),
+        delete=lambda: services.contact_delete(actor=user, via=Via.WEB, contact=contact))
 
 
 @login_required

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from stageflow.accounts.access import accounts_for
+from stageflow.accounts.access import visible_account_value
 from stageflow.accounts.models import Contact
 from stageflow.core.errors import Conflict, InvalidInput
 from stageflow.core.history import record_history, snapshot
@@ -18,7 +18,7 @@ from stageflow.packs.recruitment.access import ensure_may_job_order
 from stageflow.packs.recruitment.models import JobOrder, Placement
 from stageflow.people import permissions
 from stageflow.people.models import User
-from stageflow.people.selectors import active_user_value, is_record_id, office_value
+from stageflow.people.selectors import active_user_value, office_value
 from stageflow.sales.access import ensure_may_record, kind_of
 from stageflow.sales.models import Lead, Opportunity
 
@@ -27,15 +27,8 @@ PLACEMENT_FIELDS = ("status", "starts_on", "ends_on")
 
 
 def _normalisers(actor: User) -> dict[str, Any]:
-    def account_value(value: Any) -> Any:
-        if value in (None, ""):
-            return None
-        account = accounts_for(actor).filter(pk=value).first() if is_record_id(value) else None
-        if account is None:
-            raise ValueError(_("Unknown account."))
-        return account
-
-    return {"account": account_value, "owner": active_user_value, "office": office_value}
+    return {"account": visible_account_value(actor), "owner": active_user_value,
+            "office": office_value}
 
 
 @transaction.atomic
