@@ -12,6 +12,7 @@ urlpatterns = [
     path("settings/", include("stageflow.web.config.urls")),
     path("board/", include("stageflow.web.board.urls")),
     path("activities/", include("stageflow.web.activities.urls")),
+    path("job-orders/", include("stageflow.web.recruitment.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

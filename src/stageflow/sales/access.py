@@ -22,7 +22,9 @@ def kind_of(record: Lead | Opportunity) -> Kind:
 
 
 def records_for(user: User, kind: str, action: str = "view") -> QuerySet[Lead | Opportunity]:
-    model = MODELS[kind]
+    model = MODELS.get(kind)
+    if model is None:
+        raise NotFound(_("No such kind of record."))
     condition = permissions.scope_filter(user, PERMISSION_TYPES[kind], action)
     if condition is None:
         return model.objects.none()

@@ -1,0 +1,1 @@
+"""Web screens of the recruitment pack: the job orders and placements tab of a record."""
