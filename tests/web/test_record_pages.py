@@ -709,3 +709,32 @@ def test_delete_asks_first(browser_as, training, admin):
     assert "Yes, delete it" in confirm.content.decode()
     assert done["Location"] == "/opportunities/"
     assert not Opportunity.objects.exists()
+
+
+@pytest.mark.parametrize("tab", ["general", "contacts", "follow-ons", "history", "workflow"])
+def test_record_page_queries_do_not_grow_with_related_rows(browser_as, training, admin,
+                                                          make_contact, tab):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stageflow.core.models import Via
+    from stageflow.sales import services
+
+    def queries_with(related: int) -> int:
+        record = services.record_create(actor=admin, via=Via.CLI, kind="opportunity",
+                                        values={"title": f"With {related}"})
+        for i in range(related):
+            contact = make_contact(admin, f"Person {related}-{i}")
+            services.record_contact_link(actor=admin, via=Via.CLI, record=record,
+                                         contact=contact, role="Stakeholder")
+            services.opportunity_follow_on(actor=admin, via=Via.CLI, parent=record,
+                                           follow_on="upsell", title=f"Child {i}")
+            services.record_tag(actor=admin, via=Via.CLI, record=record, tag_name=f"T{i}")
+        client = browser_as(admin)
+        client.get(f"/opportunities/{record.pk}/", {"tab": tab})
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/opportunities/{record.pk}/", {"tab": tab})
+        assert response.status_code == 200
+        return len(captured)
+
+    assert queries_with(2) == queries_with(12)
