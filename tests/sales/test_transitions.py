@@ -168,3 +168,22 @@ def test_qualifying_a_lead_needs_its_criteria_and_happens_once(insurance, make_u
     with pytest.raises(Conflict):
         services.lead_convert(actor=agent, via=Via.API, lead=lead)
     assert Opportunity.objects.count() == 1
+
+
+def test_a_main_contact_is_not_relabelled_from_the_list(training, sales_north, make_contact):
+    record = _new(sales_north)
+    carol, bob = make_contact(sales_north, "Carol"), make_contact(sales_north, "Bob")
+    services.record_contact_link(actor=sales_north, via=Via.API, record=record, contact=carol,
+                                 role="Decision maker")
+    services.record_contact_link(actor=sales_north, via=Via.API, record=record, contact=bob,
+                                 role="Main contact")
+
+    changed = services.record_contact_link(actor=sales_north, via=Via.API, record=record,
+                                           contact=carol, role="Influencer")
+    with pytest.raises(Conflict) as refused:
+        services.record_contact_link(actor=sales_north, via=Via.API, record=record,
+                                     contact=bob, role="Influencer")
+
+    assert changed.role == "Influencer"
+    assert refused.value.code == "fixed_role"
+    assert record.contact_links.get(contact=bob).role == "Main contact"

@@ -489,6 +489,15 @@ def record_tag(*, actor: User, via: Via, record: WorkflowRecord, tag_name: str,
     return record
 
 
+# Carerix: the main contact and the signing authority are set on the record, never re-labelled
+# from the contacts list.
+FIXED_ROLES = {"main_contact", "sign_authority", "signing_authority"}
+
+
+def _role_key(role: str) -> str:
+    return "_".join(role.lower().split())
+
+
 @transaction.atomic
 def record_contact_link(*, actor: User, via: Via, record: WorkflowRecord, contact: Contact,
                         role: str = "") -> RecordContact:
@@ -499,6 +508,11 @@ def record_contact_link(*, actor: User, via: Via, record: WorkflowRecord, contac
         raise InvalidInput(_("The role is too long."), fields={"role": _("at most 60")})
     link, created = RecordContact.objects.get_or_create(
         **{kind_of(record): record}, contact=contact, defaults={"role": role})
+    if not created and link.role != role and _role_key(link.role) in FIXED_ROLES:
+        raise Conflict(
+            _("%(name)s is the %(role)s of this record; that role is changed on the record "
+              "itself, not from the list.") % {"name": contact, "role": link.role},
+            code="fixed_role", fields={"role": link.role})
     if not created and link.role != role:
         old, link.role = link.role, role
         link.save(update_fields=["role"])
