@@ -230,8 +230,8 @@ def test_account_list_page_runs_a_fixed_number_of_queries(browser_as, admin, row
     client = browser_as(admin)
     client.get("/accounts/")
 
-    # session, user, savepoint pair, reminders, count, page, offices, owners
-    with django_assert_num_queries(8):
+    # session, user, savepoint pair, reminders, notifications, count, page, offices, owners
+    with django_assert_num_queries(9):
         client.get("/accounts/")
 
 
@@ -245,7 +245,7 @@ def test_contact_list_page_runs_a_fixed_number_of_queries(browser_as, admin, row
     client = browser_as(admin)
     client.get("/contacts/")
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/contacts/")
 
 

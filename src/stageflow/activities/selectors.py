@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from stageflow.activities.access import activities_for, attachments_for
-from stageflow.activities.models import Activity, Attachment
+from stageflow.activities.models import Activity, Attachment, Notification
 from stageflow.core import clock
 from stageflow.people.models import User
 
@@ -34,3 +34,11 @@ def reminders(user: User, *, now: dt.datetime | None = None) -> QuerySet[Activit
     now = now or clock.now()
     end_of_day = now.replace(hour=23, minute=59, second=59)
     return my_activities(user).filter(Q(due_at__lte=end_of_day) | Q(remind_at__lte=now))
+
+
+def unread_notifications(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
+def recent_notifications(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)[:50]

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from stageflow.activities.file_types import sniff
-from stageflow.activities.models import PARENTS, Activity, Attachment
+from stageflow.activities.models import PARENTS, Activity, Attachment, Notification
 from stageflow.core import clock, events
 from stageflow.core.errors import InvalidInput, NotAllowed
 from stageflow.core.history import record_history
@@ -165,3 +165,15 @@ def attachment_delete(*, actor: User, via: Via, attachment: Attachment) -> None:
     attachment.delete()
     if stored:
         transaction.on_commit(lambda: storage.delete(stored))
+
+
+def notify(*, recipient: User, message: str, url: str = "") -> Notification:
+    """Leave an in-app message for `recipient` (called inside the caller's transaction)."""
+    return Notification.objects.create(recipient=recipient, message=message[:300],
+                                       url=url[:300])
+
+
+@transaction.atomic
+def notifications_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=clock.now())

@@ -15,7 +15,7 @@ from stageflow.activities.access import (
     access_parent,
     activities_for,
 )
-from stageflow.activities.models import PARENTS, Activity, Attachment
+from stageflow.activities.models import PARENTS, Activity, Attachment, Notification
 from stageflow.api.common import Ref, caller, expected_version, ref
 from stageflow.core.models import Via
 
@@ -214,4 +214,32 @@ def delete_attachment(request: HttpRequest, attachment_id: int) -> Status[None]:
     user = caller(request)
     services.attachment_delete(actor=user, via=Via.API,
                                attachment=access_attachment_by_id(user, attachment_id))
+    return Status(204, None)
+
+
+class NotificationOut(Schema):
+    id: int
+    message: str
+    url: str
+    created_at: datetime
+    read: bool
+
+    @staticmethod
+    def resolve_read(notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+@router.get("/me/notifications", response=list[NotificationOut],
+            operation_id="my_notifications")
+@paginate(LimitOffsetPagination)
+def my_notifications(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
+    user = caller(request)
+    notifications = Notification.objects.filter(recipient=user)
+    return notifications.filter(read_at__isnull=True) if unread else notifications
+
+
+@router.post("/me/notifications/read", response={204: None},
+             operation_id="read_notifications")
+def read_notifications(request: HttpRequest) -> Status[None]:
+    services.notifications_read(user=caller(request))
     return Status(204, None)

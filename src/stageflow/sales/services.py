@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from stageflow import engine
 from stageflow.accounts.access import visible_account_value, visible_contact_value
 from stageflow.accounts.models import Contact
+from stageflow.activities.services import notify
 from stageflow.core import clock, events
 from stageflow.core.errors import Conflict, InvalidInput, NotAllowed, RuleRefused
 from stageflow.core.history import record_history, snapshot
@@ -201,8 +202,19 @@ def record_create(*, actor: User, via: Via, kind: Kind, values: Mapping[str, Any
                    changes=changes, summary=created_from)
     _stage_change(record, actor=actor, transition="", from_stage="", from_step="",
                   previous_since=None, forced=False)
+    _tell_new_owner(record, actor)
     events.emit(f"{kind}.created", record_id=record.pk, actor_id=actor.pk, via=via)
     return record
+
+
+def _tell_new_owner(record: WorkflowRecord, actor: User) -> None:
+    """An in-app message for a new owner who did not make the change themselves."""
+    owner = record.owner
+    if owner is None or owner.pk == actor.pk:
+        return
+    notify(recipient=owner, url=record.get_absolute_url(),
+           message=_("%(actor)s assigned %(kind)s “%(title)s” to you.") % {
+               "actor": actor, "kind": _(kind_of(record)), "title": record.title})
 
 
 def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str,
@@ -233,17 +245,20 @@ def record_update(*, actor: User, via: Via, record: WorkflowRecord, values: Mapp
     check_version(record, expected_version)
     kind = kind_of(record)
     before = snapshot(record, history_fields(kind))
+    old_owner_id = record.owner_id
     errors: dict[str, str] = {}
     _assign(record, actor, values, creating=False, errors=errors)
     validate_record(record, errors, exclude=("owner", "office", "account", "contact",
                                              "pipeline", "created_by", "attributes", "lead",
                                              "parent"))
-    old_owner = before.get("owner")
     changes = save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
+    reassigned = record.owner_id is not None and record.owner_id != old_owner_id
+    if reassigned:
+        _tell_new_owner(record, actor)
     if changes:
         events.emit(f"{kind}.updated", record_id=record.pk, actor_id=actor.pk, via=via,
                     fields=[change["field"] for change in changes])
-    if record.owner is not None and str(record.owner) != old_owner:
+    if reassigned:
         events.emit(f"{kind}.assigned", record_id=record.pk, actor_id=actor.pk, via=via,
                     owner_id=record.owner_id)
     return record

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from stageflow.activities.selectors import reminders
+from stageflow.activities.selectors import reminders, unread_notifications
 from stageflow.people import permissions
 from stageflow.people.models import User
 
@@ -22,5 +22,5 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_contacts": permissions.may_at_all(user, "contacts", "view"),
         "nav_admin": user.is_staff,
         "nav_settings": permissions.manages_workspace(user),
-        "reminder_count": reminders(user).count(),
+        "reminder_count": reminders(user).count() + unread_notifications(user).count(),
     }

@@ -6,6 +6,7 @@ app_name = "activities"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
+    path("notifications/read/", views.read_notifications, name="read_notifications"),
     path("on/<str:kind>/<int:record_id>/", views.panel, name="panel"),
     path("on/<str:kind>/<int:record_id>/add/", views.add_activity, name="add"),
     path("on/<str:kind>/<int:record_id>/upload/", views.upload, name="upload"),

@@ -148,4 +148,13 @@ def mine(request: HttpRequest) -> HttpResponse:
     show_done = request.GET.get("done") == "1"
     return render(request, "web/activities/mine.html", {
         "activities": selectors.my_activities(user, include_done=show_done)[:200],
-        "due": selectors.reminders(user), "show_done": show_done})
+        "due": selectors.reminders(user), "show_done": show_done,
+        "notifications": selectors.recent_notifications(user)[:20],
+        "unread": selectors.unread_notifications(user).count()})
+
+
+@login_required
+@require_POST
+def read_notifications(request: HttpRequest) -> HttpResponse:
+    services.notifications_read(user=signed_in_user(request))
+    return redirect("activities:mine")
