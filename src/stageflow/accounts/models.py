@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stageflow.core.models import VersionedModel
 from stageflow.people.models import Office
@@ -71,7 +72,8 @@ class Account(VersionedModel):
 class Contact(VersionedModel):
     first_name = models.CharField(_("first name"), max_length=100, blank=True)
     last_name = models.CharField(_("last name"), max_length=100)
-    title = models.CharField(_("title"), max_length=50, blank=True,
+    title = models.CharField(pgettext_lazy("form of address", "title"), max_length=50,
+                             blank=True,
                              help_text=_("Form of address, such as Dr. or Ms."))
     email = models.EmailField(_("email"), blank=True)
     email_alt = models.EmailField(_("other email"), blank=True)
