@@ -125,8 +125,15 @@ def form_values(form: forms.BaseForm) -> dict[str, Any]:
 
 def show_service_errors(form: forms.BaseForm, error: StageflowError) -> None:
     """Put each reason next to its field; what no field shows goes above the form."""
-    named = {name.replace("attributes.", ATTRIBUTE_PREFIX, 1): reason
-             for name, reason in error.fields.items()}
+    def field_name(name: str) -> str:
+        # Services name custom attributes `attributes.<key>`, transitions by bare key.
+        key = name.removeprefix("attributes.")
+        attribute = ATTRIBUTE_PREFIX + key
+        if name != key or (name not in form.fields and attribute in form.fields):
+            return attribute
+        return name
+
+    named = {field_name(name): reason for name, reason in error.fields.items()}
     on_fields = {name: reason for name, reason in named.items() if name in form.fields}
     for name, reason in on_fields.items():
         form.add_error(name, reason)

@@ -8,40 +8,21 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from stageflow.people.models import Office, User
-from stageflow.pipelines.models import LookupValue
-from stageflow.sales.access import MODELS
-from stageflow.sales.fields import EDITABLE, LOOKUP_FIELDS
+from stageflow.sales.fields import EDITABLE
 from stageflow.sales.models import Lead, Opportunity
 from stageflow.web.forms import ATTRIBUTE_PREFIX, add_attribute_fields
+from stageflow.web.records.forms import builtin_field
 
 VALUES_PREFIX = "values"
 
 
 def _builtin_field(kind: str, key: str) -> forms.Field:
-    """An input for a built-in field a transition requires (a proposed solution, a value…)."""
-    model_field = MODELS[kind]._meta.get_field(key)
-    label = str(getattr(model_field, "verbose_name", key)).capitalize()
-    if key == "owner":
-        return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True),
-                                      required=False, label=label)
-    if key == "office":
-        return forms.ModelChoiceField(queryset=Office.objects.all(), required=False,
-                                      label=label)
+    """An input for a built-in field a transition requires; the board dialog has no record
+    picker, so an account or contact is asked for by number."""
     if key in ("account", "contact"):
-        return forms.IntegerField(min_value=1, required=False, label=label,
+        return forms.IntegerField(min_value=1, required=False, label=key.capitalize(),
                                   help_text=_("The number of the record."))
-    if key in LOOKUP_FIELDS:
-        values = LookupValue.objects.filter(record_type=kind, table=LOOKUP_FIELDS[key],
-                                            active=True)
-        choices = [(value.key, value.label) for value in values]
-        if choices:
-            return forms.ChoiceField(choices=[("", "—"), *choices], required=False, label=label)
-    field = model_field.formfield(required=False)  # type: ignore[union-attr]
-    assert field is not None
-    if key == "expected_close_date" or key == "close_date":
-        field.widget = forms.DateInput(attrs={"type": "date"})
-    return field
+    return builtin_field(kind, key)
 
 
 class MissingValuesForm(forms.Form):
@@ -74,7 +55,7 @@ class MissingValuesForm(forms.Form):
                 # The browser asks first; the transition service still decides.
                 field.widget.attrs["required"] = True
 
-    def show_errors(self, reasons: Mapping[str, str]) -> None:
+    def show_service_errors(self, reasons: Mapping[str, str]) -> None:
         """Put each reason of a refusal next to its input; others go above the inputs."""
         for key, reason in reasons.items():
             key = key.removeprefix("attributes.")

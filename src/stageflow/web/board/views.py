@@ -255,12 +255,12 @@ def move(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
                                  language=language)
         if asked:
             form.is_valid()
-            form.show_errors({key: error.fields[key] for key in fillable})
+            form.show_service_errors({key: error.fields[key] for key in fillable})
         return _dialog(request, form=form, keys=keys, **dialog)
     except InvalidInput as error:
         form = MissingValuesForm(request.POST, record=record, keys=asked, language=language)
         form.is_valid()
-        form.show_errors(error.fields or {"": error.message})
+        form.show_service_errors(error.fields or {"": error.message})
         return _dialog(request, form=form, keys=asked, **dialog)
     except Conflict as error:
         message = no_transition if error.code == "no_transition" else error.message

@@ -11,7 +11,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stageflow import engine
-from stageflow.core.errors import StageflowError
 from stageflow.people.models import Office, User
 from stageflow.pipelines.models import Pipeline
 from stageflow.pipelines.selectors import attributes_of, lookup_values
@@ -21,7 +20,6 @@ from stageflow.web.forms import (
     ATTRIBUTE_PREFIX,
     add_attribute_fields,
     form_values,
-    show_service_errors,
 )
 
 # Fields a page handles itself (pickers, workflow choices) rather than passing to a service.
@@ -296,10 +294,3 @@ class RecordStepForm(forms.Form):
         return data
 
 
-def show_errors(form: forms.BaseForm, error: StageflowError) -> None:
-    """`show_service_errors`, also placing the flat attribute keys that transitions report
-    (`first_name` rather than `attributes.first_name`) next to their fields."""
-    error.fields = {(ATTRIBUTE_PREFIX + name if name not in form.fields
-                     and ATTRIBUTE_PREFIX + name in form.fields else name): reason
-                    for name, reason in error.fields.items()}
-    show_service_errors(form, error)

@@ -24,6 +24,7 @@ from stageflow.pipelines.selectors import definition_of
 from stageflow.sales import services
 from stageflow.sales.access import MODELS, records_for
 from stageflow.sales.models import Lead, Opportunity
+from stageflow.web.forms import show_service_errors
 from stageflow.web.records.forms import (
     AccountStepForm,
     ContactStepForm,
@@ -31,7 +32,6 @@ from stageflow.web.records.forms import (
     RecordStepForm,
     live_pipelines,
     service_values,
-    show_errors,
 )
 from stageflow.web.records.kinds import RecordKind, kind_named
 from stageflow.web.views import signed_in_user
@@ -89,7 +89,7 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
                 pipeline_key=form.cleaned_data.get("pipeline") or None,
                 entry=form.cleaned_data.get("entry") or None)
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("“%(title)s” created.") % {"title": record.title})
             return redirect(record.get_absolute_url())
@@ -244,7 +244,7 @@ def _record_step(request: HttpRequest, user: User, kind: RecordKind,
         try:
             record = _wizard_create(user, kind.key, state, form, source)
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             request.session.pop(_state_key(kind.key), None)
             messages.success(request, _("“%(title)s” created.") % {"title": record.title})

@@ -31,6 +31,7 @@ from stageflow.sales.access import access_record_by_id, may_record, records_for
 from stageflow.sales.fields import record_values
 from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
 from stageflow.web.attribute_display import attribute_rows
+from stageflow.web.forms import show_service_errors
 from stageflow.web.records.display import (
     decorate,
     definition,
@@ -49,7 +50,6 @@ from stageflow.web.records.forms import (
     TransitionForm,
     live_pipelines,
     service_values,
-    show_errors,
 )
 from stageflow.web.records.kinds import RecordKind, kind_named
 from stageflow.web.records.overview import transition_buttons
@@ -201,7 +201,7 @@ def record_edit(request: HttpRequest, kind: str, record_id: int) -> HttpResponse
                                    values=service_values(form),
                                    expected_version=int(version) if version.isdigit() else None)
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Changes saved."))
             return redirect(record.get_absolute_url())
@@ -259,7 +259,7 @@ def record_transition(request: HttpRequest, kind: str, record_id: int) -> HttpRe
         except StaleVersion:
             stale, status = True, 409
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
             status = error.http_status
         else:
             messages.success(request, _("“%(title)s”: %(move)s done.")
@@ -306,7 +306,7 @@ def lead_convert(request: HttpRequest, kind: str, record_id: int) -> HttpRespons
                     pipeline_key=form.cleaned_data.get("pipeline") or None,
                     expected_version=int(version) if version.isdigit() else None)
             except StageflowError as error:
-                show_errors(form, error)
+                show_service_errors(form, error)
                 status = error.http_status
             else:
                 messages.success(request, _("Converted into opportunity “%(title)s”.")
@@ -332,7 +332,7 @@ def follow_on_start(request: HttpRequest, kind: str, record_id: int) -> HttpResp
                 actor=user, via=Via.WEB, parent=parent,
                 follow_on=form.cleaned_data["follow_on"], title=form.cleaned_data["name"])
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
         else:
             messages.success(request, _("Follow-on “%(title)s” started.")
                              % {"title": child.title})
@@ -367,7 +367,7 @@ def record_tag(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
             services.record_tag(actor=user, via=Via.WEB, record=record,
                                 tag_name=form.cleaned_data["tag"])
         except StageflowError as error:
-            show_errors(form, error)
+            show_service_errors(form, error)
             return _tags_response(request, record, form, 422)
         return _tags_response(request, record)
     return _tags_response(request, record, form, 422)
