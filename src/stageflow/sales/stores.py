@@ -8,10 +8,12 @@ from typing import Any
 
 from django.db.models import Count
 
+from stageflow import engine
 from stageflow.core import clock
 from stageflow.core.history import record_history
 from stageflow.core.models import HistoryEntry
 from stageflow.pipelines.models import Pipeline
+from stageflow.pipelines.selectors import definition_of, version_of
 from stageflow.sales.models import Lead, Opportunity, StageChange
 
 
@@ -29,9 +31,6 @@ class RecordStore:
                       actor: Any, via: Any) -> int:
         """Move records on removed steps along `mapping`, then put every record of the
         pipeline on `version`. Returns how many records moved."""
-        from stageflow import engine
-        from stageflow.pipelines.selectors import definition_of, version_of
-
         pipeline = Pipeline.objects.get(key=pipeline_key)
         definition = definition_of(version_of(pipeline, version))
         now = clock.now()
