@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "stageflow.sales",
     "stageflow.activities",
     "stageflow.packs.recruitment",
+    "stageflow.communications",
+    "stageflow.automation",
     "stageflow.api",
     "stageflow.web",
     "stageflow.commands",
@@ -167,7 +169,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Background work (message delivery, scans) through Django's Tasks API: the database queue by
+# default, Redis/RQ when REDIS_URL is set. `stageflow worker` runs either.
+if REDIS_URL:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL}}
+    INSTALLED_APPS.append("django_rq")
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("nl", _("Dutch"))]
@@ -195,7 +204,25 @@ WHITENOISE_USE_FINDERS = True
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_USE_SSL = os.environ.get("EMAIL_USE_SSL", "") == "1"
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "stageflow@localhost")
+
+# Text messages: "console" (printed), "file" (one file per message in SMS_FILE_DIR) or "http"
+# (a JSON POST to SMS_HTTP_URL with a bearer SMS_HTTP_TOKEN).
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+SMS_FILE_DIR = Path(os.environ.get("SMS_FILE_DIR", str(DATA_DIR / "sms")))
+SMS_HTTP_URL = os.environ.get("SMS_HTTP_URL", "")
+SMS_HTTP_TOKEN = os.environ.get("SMS_HTTP_TOKEN", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "Stageflow")
+# Where people reach this installation, for links in emails (e.g. https://crm.example.com).
+STAGEFLOW_BASE_URL = os.environ.get("STAGEFLOW_BASE_URL", "http://127.0.0.1:8000")
+# Outbound webhooks are signed with HMAC-SHA256 of the body under this secret.
+STAGEFLOW_WEBHOOK_SECRET = os.environ.get("STAGEFLOW_WEBHOOK_SECRET", "")
+STAGEFLOW_HTTP_TIMEOUT = float(os.environ.get("STAGEFLOW_HTTP_TIMEOUT", "10"))
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

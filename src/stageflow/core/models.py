@@ -16,6 +16,7 @@ class Via(models.TextChoices):
     CLI = "cli", _("Command line")
     IMPORT = "import", _("Import")
     SYSTEM = "system", _("System")
+    AUTOMATION = "automation", _("Automation")
 
 
 class TimeStampedModel(models.Model):
@@ -67,3 +68,35 @@ class HistoryEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_label}: {self.get_action_display()}"
+
+
+class WorkspaceSettings(models.Model):
+    """The business itself: what templates call `company`, and workspace-wide defaults.
+
+    One row (pk 1); read it with `core.workspace.current()`.
+    """
+
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+    company_email = models.EmailField(_("company email"), blank=True)
+    company_phone = models.CharField(_("company phone"), max_length=40, blank=True)
+    company_address = models.TextField(_("company address"), blank=True, max_length=1000)
+    company_website = models.URLField(_("company website"), blank=True)
+    office_email = models.EmailField(
+        _("office email"), blank=True,
+        help_text=_("Where messages addressed to “the office” go, such as quote acceptances."))
+    terms = models.TextField(_("terms and conditions"), blank=True, max_length=50000)
+    default_language = models.CharField(_("default language"), max_length=10, default="en")
+    default_currency = models.CharField(_("default currency"), max_length=3, default="EUR")
+    days_out = models.PositiveSmallIntegerField(
+        _("days out"), default=3,
+        help_text=_("New appointments are proposed this many days after today."))
+    select_new_estimate = models.BooleanField(
+        _("select a new estimate automatically"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("workspace settings")
+        verbose_name_plural = _("workspace settings")
+
+    def __str__(self) -> str:
+        return self.company_name or str(_("Workspace settings"))

@@ -76,6 +76,8 @@ class User(AbstractUser):
                                      verbose_name=_("offices"))
     roles = models.ManyToManyField(Role, blank=True, related_name="users", verbose_name=_("roles"))
     language = models.CharField(_("language"), max_length=10, blank=True)
+    # The account automation acts as: never signs in, never offered as an owner.
+    is_automation = models.BooleanField(default=False, editable=False)
 
     class Meta(AbstractUser.Meta):
         ordering = ["username"]

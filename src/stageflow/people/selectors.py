@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from stageflow.people.models import Office, User
+
+
+def assignable_users() -> QuerySet[User]:
+    """People a record can be given to: active, and not the automation account."""
+    return User.objects.filter(is_active=True, is_automation=False)
 
 
 def is_record_id(value: Any) -> bool:
@@ -20,7 +26,7 @@ def active_user_value(value: Any) -> User | None:
     """The active user with this id (None for empty); ValueError names the problem."""
     if value in (None, ""):
         return None
-    user = User.objects.filter(pk=value, is_active=True).first() if is_record_id(value) else None
+    user = assignable_users().filter(pk=value).first() if is_record_id(value) else None
     if user is None:
         raise ValueError(_("Unknown user."))
     return user

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from stageflow.accounts.models import Account, Contact
 from stageflow.accounts.services import ADDRESS_FIELDS
 from stageflow.core.errors import StageflowError
-from stageflow.people.models import Office, User
+from stageflow.people.models import Office
+from stageflow.people.selectors import assignable_users
 from stageflow.people.signin import is_locked_out
 from stageflow.pipelines.models import CustomAttribute, LookupValue
 from stageflow.pipelines.selectors import attributes_of
@@ -42,7 +43,7 @@ class SignInForm(AuthenticationForm):
 
 def _people_fields(form: forms.BaseForm) -> None:
     form.fields["owner"] = forms.ModelChoiceField(
-        queryset=User.objects.filter(is_active=True), label=_("Owner"))
+        queryset=assignable_users(), label=_("Owner"))
     form.fields["office"] = forms.ModelChoiceField(
         queryset=Office.objects.all(), required=False, label=_("Office"))
 
@@ -64,7 +65,7 @@ def _attribute_field(attribute: CustomAttribute, language: str) -> forms.Field:
         return forms.MultipleChoiceField(choices=choices, widget=forms.CheckboxSelectMultiple,
                                          **options)
     if kind == "user":
-        return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), **options)
+        return forms.ModelChoiceField(queryset=assignable_users(), **options)
     if kind == "bool":
         return forms.NullBooleanField(widget=forms.NullBooleanSelect, **options)
     if kind == "date":

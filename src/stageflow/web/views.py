@@ -25,6 +25,7 @@ from stageflow.core.history import history_of
 from stageflow.core.models import Via
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
+from stageflow.people.selectors import assignable_users
 from stageflow.people.services import api_token_create, api_token_revoke
 from stageflow.sales.access import records_for
 from stageflow.web.attribute_display import attribute_rows
@@ -123,7 +124,7 @@ def account_list(request: HttpRequest) -> HttpResponse:
     template = _list_template(request, "web/accounts/list.html", "web/accounts/_results.html")
     return render(request, template, {
         "page": page, "filters": filters, "statuses": CustomerStatus.choices,
-        "offices": Office.objects.all(), "owners": User.objects.filter(is_active=True),
+        "offices": Office.objects.all(), "owners": assignable_users(),
         "may_create": permissions.may_at_all(user, "accounts", "create"),
         "sort": filters["ordering"],
     })
@@ -231,7 +232,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     template = _list_template(request, "web/contacts/list.html", "web/contacts/_results.html")
     return render(request, template, {
         "page": page, "filters": filters, "offices": Office.objects.all(),
-        "owners": User.objects.filter(is_active=True), "sort": filters["ordering"],
+        "owners": assignable_users(), "sort": filters["ordering"],
         "may_create": permissions.may_at_all(user, "contacts", "create"),
     })
 

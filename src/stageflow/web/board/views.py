@@ -31,6 +31,7 @@ from stageflow.core.errors import (
 )
 from stageflow.core.models import Via
 from stageflow.people.models import User
+from stageflow.people.selectors import assignable_users
 from stageflow.sales import services
 from stageflow.sales.access import MODELS, access_record_by_id, kind_of
 from stageflow.sales.models import Lead, Opportunity
@@ -79,7 +80,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "lead_pipelines": [p for p in pipelines if p.record_type == "lead"],
         "opportunity_pipelines": [p for p in pipelines if p.record_type == "opportunity"],
-        "owners": User.objects.filter(is_active=True).order_by("first_name", "last_name",
+        "owners": assignable_users().order_by("first_name", "last_name",
                                                                "username"),
         "views": [("mine", _("My")), ("my_office", _("My office")), ("all", _("All"))],
     }

@@ -11,7 +11,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stageflow import engine
-from stageflow.people.models import Office, User
+from stageflow.people.models import Office
+from stageflow.people.selectors import assignable_users
 from stageflow.pipelines.models import Pipeline
 from stageflow.pipelines.selectors import attributes_of, lookup_values
 from stageflow.sales.fields import EDITABLE, LOOKUP_FIELDS
@@ -49,7 +50,7 @@ def builtin_field(kind: str, name: str) -> forms.Field:
         return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                                max_length=10000, label=label)
     if name == "owner":
-        return forms.ModelChoiceField(queryset=User.objects.filter(is_active=True),
+        return forms.ModelChoiceField(queryset=assignable_users(),
                                       required=False, label=label)
     if name == "office":
         return forms.ModelChoiceField(queryset=Office.objects.all(), required=False,

@@ -25,6 +25,7 @@ from stageflow.core.models import Via
 from stageflow.engine.decisions import MISSING_ATTRIBUTE
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
+from stageflow.people.selectors import assignable_users
 from stageflow.pipelines.models import Pipeline
 from stageflow.pipelines.selectors import definition_of, lookup_values
 from stageflow.sales import selectors, services
@@ -206,7 +207,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "next": request.get_full_path(),
         "may_create": permissions.may_at_all(user, PERMISSION_TYPES[kind], "create"),
     }
-    context.update({"owners": User.objects.filter(is_active=True), "moves": bulk_moves(found),
+    context.update({"owners": assignable_users(), "moves": bulk_moves(found),
                     "export_query": _query_without(request, "page")})
     if not partial:
         context.update({
