@@ -12,7 +12,9 @@ urlpatterns = [
     path("settings/", include("stageflow.web.config.urls")),
     path("board/", include("stageflow.web.board.urls")),
     path("activities/", include("stageflow.web.activities.urls")),
+    path("communications/", include("stageflow.web.communications.urls")),
     path("job-orders/", include("stageflow.web.recruitment.urls")),
+    path("automation/", include("stageflow.web.automation.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

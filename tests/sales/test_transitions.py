@@ -63,12 +63,15 @@ def test_a_complete_transition_moves_records_history_and_stage_change(training, 
         values={"first_name": "Ann", "last_name": "Lee", "email": "ann@example.com"},
         expected_version=1)
 
-    assert (moved.step, moved.stage, moved.version) == ("qualified", "enquiry", 2)
+    assert (moved.step, moved.stage) == ("qualified", "enquiry")
     assert moved.attributes == {"first_name": "Ann", "last_name": "Lee",
                                 "email": "ann@example.com"}
-    entry = history_of(moved).first()
-    assert {"field": "step", "label": "step", "old": "new_enquiry", "new": "qualified"} in [
-        {k: c[k] for k in ("field", "label", "old", "new")} for c in entry.changes]
+    # The move is one history entry; T1's triggers (account, contact) wrote their own after it.
+    changes = [{k: c[k] for k in ("field", "label", "old", "new")}
+               for entry in history_of(moved) for c in entry.changes]
+    assert {"field": "step", "label": "step", "old": "new_enquiry", "new": "qualified"} in changes
+    assert moved.account is not None
+    assert moved.contact is not None
     change = StageChange.objects.filter(opportunity=moved).last()
     assert (change.transition, change.from_step, change.to_step) == ("T1", "new_enquiry",
                                                                      "qualified")

@@ -8,6 +8,8 @@ from stageflow.api import (
     accounts,
     activities,
     auth,
+    automation,
+    communications,
     contacts,
     people,
     pipelines,
@@ -35,6 +37,8 @@ api.add_router("/v1/", pipelines.router)
 api.add_router("/v1/leads", sales.leads_router)
 api.add_router("/v1/opportunities", sales.opportunities_router)
 api.add_router("/v1/", activities.router)
+api.add_router("/v1/", automation.router)
 api.add_router("/v1/", recruitment.router)
 api.add_router("/v1/accounts", accounts.router)
 api.add_router("/v1/contacts", contacts.router)
+api.add_router("/v1/", communications.router)

@@ -15,7 +15,10 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from stageflow import engine
 from stageflow.accounts.access import access_contact_by_id
+from stageflow.api.automation import FiringOut
 from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
+from stageflow.automation.models import Firing
+from stageflow.automation.selectors import firing_log
 from stageflow.core.errors import MalformedRequest
 from stageflow.core.history import history_of
 from stageflow.core.models import HistoryEntry, Via
@@ -315,6 +318,14 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
     def stage_changes(request: HttpRequest, record_id: int) -> QuerySet[StageChange]:
         record = access_record_by_id(caller(request), kind, record_id)
         return StageChange.objects.filter(**{kind: record}).select_related("actor")
+
+    @router.get("/{record_id}/automation", response=list[FiringOut],
+                operation_id=f"{kind}_automation")
+    @paginate(LimitOffsetPagination)
+    def automation(request: HttpRequest, record_id: int) -> QuerySet[Firing]:
+        """What automation rules and transition triggers did to this record."""
+        record = access_record_by_id(caller(request), kind, record_id)
+        return firing_log({"record_type": kind, "record_id": record.pk})
 
     @router.get("/{record_id}/graph.svg", operation_id=f"{kind}_graph", response={200: str})
     def record_graph(request: HttpRequest, record_id: int, lang: str = "en") -> HttpResponse:

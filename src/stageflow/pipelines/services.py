@@ -15,7 +15,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from stageflow import engine
-from stageflow.core import clock
+from stageflow.core import clock, events
 from stageflow.core.errors import Conflict, InvalidInput, MalformedRequest, NotFound, RuleRefused
 from stageflow.core.history import record_history
 from stageflow.core.models import HistoryEntry, Via
@@ -165,6 +165,8 @@ def pipeline_publish(*, actor: User, via: Via, pipeline: Pipeline,
     _sync_lookups(new)
     record_history(record=pipeline, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,
                    summary=_("Version %(number)s published") % {"number": draft.number})
+    events.emit("pipeline.published", pipeline_id=pipeline.pk, version=draft.number,
+                actor_id=actor.pk, via=via)
     return draft
 
 
@@ -306,4 +308,5 @@ def preset_install(*, actor: User, via: Via, key: str) -> list[PipelineVersion]:
         draft = pipeline_draft_save(actor=actor, via=via, definition=definition,
                                     note=_("From the %(name)s preset") % {"name": preset.name})
         installed.append(pipeline_publish(actor=actor, via=via, pipeline=draft.pipeline))
+    events.emit("preset.installed", key=key, actor_id=actor.pk, via=via)
     return installed

@@ -19,7 +19,7 @@ from stageflow.engine import PipelineDefinition, loads
 PRESETS_DIR: Final = Path(__file__).resolve().parent
 PRESET_FILE: Final = "preset.yaml"
 REQUIRED_KEYS: Final = ("key", "name", "description", "seed", "industry", "pipelines")
-OPTIONAL_KEYS: Final = ("tags", "work_queues", "settings")
+OPTIONAL_KEYS: Final = ("tags", "work_queues", "settings", "templates")
 
 
 class PresetError(ValueError):
@@ -44,6 +44,8 @@ class Preset:
     tags: tuple[str, ...] = ()
     work_queues: tuple[Mapping[str, object], ...] = ()
     settings: Mapping[str, object] = field(default_factory=dict)
+    # Message templates the preset's rules and transitions send (see communications).
+    templates: tuple[Mapping[str, object], ...] = ()
 
 
 def preset_keys() -> tuple[str, ...]:
@@ -72,9 +74,10 @@ def read_preset_meta(key: str) -> dict[str, object]:
     problems += _pipeline_file_problems(folder, data.get("pipelines"))
     if not isinstance(data.get("tags", []), list):
         problems.append("tags: must be a list")
-    queues = data.get("work_queues", [])
-    if not isinstance(queues, list) or not all(isinstance(queue, dict) for queue in queues):
-        problems.append("work_queues: must be a list of mappings")
+    for name in ("work_queues", "templates"):
+        items = data.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            problems.append(f"{name}: must be a list of mappings")
     if not isinstance(data.get("settings", {}), dict):
         problems.append("settings: must be a mapping")
     if problems:
@@ -112,4 +115,5 @@ def load_preset(key: str) -> Preset:
         tags=tuple(str(tag) for tag in cast(list[object], meta.get("tags", []))),
         work_queues=tuple(cast(list[dict[str, object]], meta.get("work_queues", []))),
         settings=dict(cast(dict[str, object], meta.get("settings", {}))),
+        templates=tuple(cast(list[dict[str, object]], meta.get("templates", []))),
     )

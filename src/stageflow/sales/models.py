@@ -21,6 +21,8 @@ class Tag(models.Model):
 
     name = models.CharField(_("name"), max_length=60, unique=True)
     colour = models.CharField(_("colour"), max_length=7, default="#8899aa")
+    # Declared here rather than on Account so that accounts stay below sales in the layers.
+    accounts = models.ManyToManyField(Account, blank=True, related_name="tags")
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +89,9 @@ class Lead(WorkflowRecord):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["office", "status"]),
             models.Index(fields=["title"]),
+            # The automation scheduler's "not changed / in stage for N days" scans.
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["stage_entered_at"]),
         ]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
@@ -117,6 +122,9 @@ class Opportunity(WorkflowRecord):
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["office", "status"]),
             models.Index(fields=["title"]),
+            # The automation scheduler's "not changed / in stage for N days" scans.
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["stage_entered_at"]),
         ]
         verbose_name = _("opportunity")
         verbose_name_plural = _("opportunities")

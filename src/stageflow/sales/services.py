@@ -14,8 +14,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from stageflow import engine
-from stageflow.accounts.access import visible_account_value, visible_contact_value
-from stageflow.accounts.models import Contact
+from stageflow.accounts.access import ensure_may, visible_account_value, visible_contact_value
+from stageflow.accounts.models import Account, Contact
 from stageflow.activities.services import notify
 from stageflow.core import clock, events
 from stageflow.core.errors import Conflict, InvalidInput, NotAllowed, RuleRefused
@@ -320,17 +320,27 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
         if isinstance(record, Opportunity) and record.close_date is None:
             record.close_date = now.date()
     save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
-    _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
-                  from_step=from_step, previous_since=since, forced=forced)
+    change = _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
+                           from_step=from_step, previous_since=since, forced=forced)
     payload = {"record_id": record.pk, "actor_id": actor.pk, "via": via,
                "transition": transition, "from_stage": from_stage, "to_stage": record.stage,
-               "from_step": from_step, "to_step": record.step, "status": record.status}
+               "from_step": from_step, "to_step": record.step, "status": record.status,
+               "from_status": before.get("status"), "stage_change_id": change.pk,
+               "from_stage_group": _group_of(definition, from_stage),
+               "to_stage_group": _group_of(definition, record.stage)}
     events.emit(f"{kind}.transitioned", **payload)
     if record.stage != from_stage:
         events.emit(f"{kind}.stage_changed", **payload)
     if record.status != Status.OPEN and before.get("status") == Status.OPEN:
         events.emit(f"{kind}.closed", **payload)
+    # The transition's triggers and rules may have changed the record since: return it as is.
+    record.refresh_from_db()
     return record
+
+
+def _group_of(definition: engine.PipelineDefinition, stage: str) -> str | None:
+    known = {item.key: item.group for item in definition.stages}
+    return known.get(stage)
 
 
 def record_move_to_stage(*, actor: User, via: Via, record: WorkflowRecord, stage: str,
@@ -343,6 +353,29 @@ def record_move_to_stage(*, actor: User, via: Via, record: WorkflowRecord, stage
                        % {"stage": stage}, code="no_transition", fields={"stage": stage})
     return record_transition(actor=actor, via=via, record=record, transition=transition,
                              values=values, expected_version=expected_version)
+
+
+@transaction.atomic
+def record_force_to_stage(*, actor: User, via: Via, record: WorkflowRecord,
+                          stage: str) -> WorkflowRecord:
+    """Put a record in `stage` whatever the workflow allows, recorded as a forced move.
+
+    For administrators and automation ("set stage" actions); people use transitions.
+    """
+    record = _locked(record)
+    if not permissions.manages_workspace(actor):
+        raise NotAllowed(_("Only administrators may force a move."))
+    definition = record_definition(record)
+    try:
+        to_step = engine.first_step_of_stage(definition, stage)
+    except engine.UnknownKeyError as error:
+        raise InvalidInput(error.message, fields={"stage": error.message}) from error
+    if record.stage == stage:
+        return record
+    transition = engine.transition_to_stage(definition, record.step, stage) or ""
+    before = snapshot(record, history_fields(kind_of(record)))
+    return _move(record, definition, to_step, actor=actor, via=via, transition=transition,
+                 before=before, forced=True)
 
 
 @transaction.atomic
@@ -471,20 +504,27 @@ def opportunity_follow_on(*, actor: User, via: Via, parent: Opportunity, follow_
     _copy_contacts(parent, child)
     record_history(record=parent, actor=actor, via=via, action=HistoryEntry.Action.LINKED,
                    summary=_("Follow-on %(title)s started") % {"title": child.title})
+    events.emit("opportunity.follow_on_created", record_id=parent.pk, child_id=child.pk,
+                follow_on=follow_on, actor_id=actor.pk, via=via)
     return child
 
 
 # Tags and contacts -------------------------------------------------------------------------
 
 @transaction.atomic
-def record_tag(*, actor: User, via: Via, record: WorkflowRecord, tag_name: str,
-               add: bool = True) -> WorkflowRecord:
-    ensure_may_record(actor, "edit", record)
+def record_tag(*, actor: User, via: Via, record: WorkflowRecord | Account, tag_name: str,
+               add: bool = True) -> WorkflowRecord | Account:
+    """Add or remove a tag on a lead, opportunity or account; a recorded change and an event."""
+    if isinstance(record, Account):
+        ensure_may(actor, "accounts", "edit", record)
+        kind = "account"
+    else:
+        ensure_may_record(actor, "edit", record)
+        kind = kind_of(record)
     name = tag_name.strip()
     if not name or len(name) > 60:
         raise InvalidInput(_("A tag needs a name of at most 60 characters."),
                            fields={"tag": _("1 to 60 characters")})
-    kind = kind_of(record)
     if add:
         tag, _created = Tag.objects.get_or_create(name=name)
         if record.tags.filter(pk=tag.pk).exists():

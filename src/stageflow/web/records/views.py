@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from stageflow import engine
 from stageflow.accounts import selectors as account_selectors
 from stageflow.accounts.access import access_contact_by_id
+from stageflow.automation.selectors import firings_of
 from stageflow.core.errors import NotFound, StageflowError, StaleVersion
 from stageflow.core.history import history_of
 from stageflow.core.models import Via
@@ -167,6 +168,7 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
     elif tab == "history":
         context["history"] = history_of(record)[:200]
         context["stage_changes"] = _stage_changes(record, kind)
+        context["firings"] = firings_of(kind, record.pk)
     elif tab == "workflow":
         # render_svg XML-escapes every user-supplied text; only its output is marked safe.
         context["svg"] = mark_safe(engine.render_svg(  # noqa: S308

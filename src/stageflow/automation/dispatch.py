@@ -1,0 +1,187 @@
+"""Runs the automation rules for each domain event, inside the transaction that raised it.
+
+Each firing runs in a savepoint: when one of its actions fails, the data it changed and the
+messages it queued are undone, the failure is logged, and the change that raised the event
+still goes through. Rules that cause events that fire rules stop at MAX_DEPTH.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from stageflow import engine
+from stageflow.automation import catalogue
+from stageflow.automation.actions import ACTIONS, ActionContext
+from stageflow.automation.actor import automation_user
+from stageflow.automation.conditions import matches
+from stageflow.automation.models import Firing, Rule
+from stageflow.core import clock, events
+from stageflow.core.errors import StageflowError
+from stageflow.core.events import DomainEvent
+from stageflow.sales.access import MODELS, kind_of
+from stageflow.sales.fields import record_values
+from stageflow.sales.models import Lead, Opportunity
+from stageflow.sales.services import record_definition
+
+logger = logging.getLogger(__name__)
+MAX_DEPTH = 5
+_depth: ContextVar[int] = ContextVar("automation_depth", default=0)
+
+Record = Lead | Opportunity
+
+
+def connect() -> None:
+    """Subscribe the rule runner to every domain event."""
+    catalogue.register_builtin_events()
+    events.subscribe("*", on_event, run_now=True)
+
+
+def on_event(event: DomainEvent) -> None:
+    found = catalogue.rule_events(event)
+    if not found:
+        return
+    names = {item.name for item in found}
+    rules = list(Rule.objects.filter(event__in=names, active=True).select_related("pipeline"))
+    if event.name.endswith(".transitioned"):
+        _run_transition_triggers(event)
+    if not rules:
+        return
+    for rule_event in found:
+        candidates = [rule for rule in rules if rule.event == rule_event.name]
+        if not candidates:
+            continue
+        record = load_record(rule_event.record_type, rule_event.record_id)
+        if record is None:
+            continue
+        for rule in candidates:
+            if rule_applies(rule, record, rule_event.facts):
+                fire(rule, record, event=rule_event.name, facts=rule_event.facts)
+
+
+def load_record(record_type: str, record_id: int) -> Record | None:
+    model = MODELS.get(record_type)
+    if model is None:
+        return None
+    return model.objects.select_related("pipeline", "account", "owner", "office").filter(
+        pk=record_id).first()
+
+
+def record_state(record: Record) -> dict[str, Any]:
+    """What conditions read of a record: its place, tags, office and values."""
+    definition = record_definition(record)
+    groups = {stage.key: stage.group for stage in definition.stages}
+    return {
+        "pipeline": record.pipeline.key, "stage": record.stage, "status": record.status,
+        "stage_group": groups.get(record.stage),
+        "office_name": record.office.name if record.office else None,
+        "tags": set(record.tags.values_list("name", flat=True)),
+        "values": record_values(record),
+    }
+
+
+def rule_applies(rule: Rule, record: Record, facts: Mapping[str, Any]) -> bool:
+    if rule.pipeline_id is not None and rule.pipeline_id != record.pipeline_id:
+        return False
+    return matches(rule.conditions or {}, record_state(record), facts)
+
+
+def fire(rule: Rule, record: Record, *, event: str, facts: Mapping[str, Any],
+         period: str = "") -> Firing | None:
+    """Run a rule's actions for a record once; log the firing whatever happens."""
+    return run_actions(rule.actions, record, rule=rule, source=f"rule:{rule.key}",
+                       name=rule.name, event=event, facts=facts, period=period)
+
+
+def run_actions(actions: Sequence[Mapping[str, Any]], record: Record, *, rule: Rule | None,
+                source: str, name: str, event: str, facts: Mapping[str, Any],
+                period: str = "") -> Firing | None:
+    depth = _depth.get()
+    firing = Firing(rule=rule, source=source, name=name[:200], event=event,
+                    record_type=kind_of(record), record_id=record.pk, period=period,
+                    depth=depth, at=clock.now())
+    if depth >= MAX_DEPTH:
+        logger.warning("Automation chain stopped at depth %s: %s on %s %s", depth, source,
+                       firing.record_type, record.pk)
+        firing.outcome = Firing.Outcome.STOPPED
+        firing.error = f"The chain of rules reached {MAX_DEPTH} levels; stopped here."
+        return _log(firing)
+    started = time.perf_counter()
+    token = _depth.set(depth + 1)
+    results: list[dict[str, Any]] = []
+    firing_key = uuid.uuid4().hex
+    item: Mapping[str, Any] = {}
+    try:
+        with transaction.atomic():
+            for number, item in enumerate(actions, start=1):
+                action = ACTIONS.get(str(item.get("action")))
+                if action is None:
+                    raise StageflowError(f"Unknown action “{item.get('action')}”.")
+                context = ActionContext(
+                    record=load_record(firing.record_type, record.pk) or record,
+                    actor=automation_user(), idempotency_key=f"{source}:{firing_key}:{number}",
+                    source=source, facts={**facts, "event": event})
+                outcome = action.run(context, item.get("params") or {})
+                results.append({"action": action.key, "result": str(outcome)})
+        firing.outcome = Firing.Outcome.DONE
+    except Exception as error:  # a broken rule must never break the change that fired it
+        if not isinstance(error, StageflowError | ValueError | engine.UnknownKeyError):
+            logger.exception("Automation action %s failed on %s %s", item.get("action"),
+                             firing.record_type, record.pk)
+        firing.outcome = Firing.Outcome.FAILED
+        firing.error = _describe(error)
+        results.append({"action": str(item.get("action")), "result": firing.error})
+    finally:
+        _depth.reset(token)
+    firing.results = results
+    firing.duration_ms = round((time.perf_counter() - started) * 1000, 3)
+    return _log(firing)
+
+
+def _describe(error: Exception) -> str:
+    fields = getattr(error, "fields", None)
+    detail = "; ".join(f"{key}: {value}" for key, value in (fields or {}).items())
+    message = getattr(error, "message", None) or str(error)
+    return f"{message} ({detail})" if detail else str(message)
+
+
+def _log(firing: Firing) -> Firing | None:
+    if not firing.period:
+        firing.save()
+        return firing
+    try:
+        with transaction.atomic():
+            firing.save()
+    except IntegrityError:
+        return None  # this period already fired, in another worker
+    return firing
+
+
+def _run_transition_triggers(event: DomainEvent) -> None:
+    """Triggers and communications a workflow definition puts on the transition just taken."""
+    payload = event.payload
+    kind = event.name.split(".")[0]
+    if not payload.get("transition"):
+        return
+    record = load_record(kind, payload["record_id"])
+    if record is None:
+        return
+    definition = record_definition(record)
+    transition = next((item for item in definition.transitions
+                       if item.key == payload["transition"]), None)
+    if transition is None or not (transition.triggers or transition.communications):
+        return
+    actions: list[Mapping[str, Any]] = [
+        {"action": trigger.action, "params": dict(trigger.params)}
+        for trigger in transition.triggers]
+    actions += [{"action": f"send_{message.channel}",
+                 "params": {"template": message.template, "to": message.to}}
+                for message in transition.communications]
+    run_actions(actions, record, rule=None, source=f"transition:{transition.key}",
+                name=transition.name, event=f"{kind}.transition_taken", facts=payload)
