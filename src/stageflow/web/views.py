@@ -26,7 +26,11 @@ from stageflow.core.models import Via
 from stageflow.people import permissions
 from stageflow.people.models import Office, User
 from stageflow.people.selectors import assignable_users
-from stageflow.people.services import api_token_create, api_token_revoke
+from stageflow.people.services import (
+    api_token_create,
+    api_token_revoke,
+    ensure_manages_workspace,
+)
 from stageflow.sales.access import records_for
 from stageflow.web.attribute_display import attribute_rows
 from stageflow.web.forms import (
@@ -44,6 +48,18 @@ PAGE_SIZE = 25
 def signed_in_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)
     return request.user
+
+
+def administrator(request: HttpRequest) -> User:
+    """The signed-in user, who must manage the workspace (NotAllowed otherwise)."""
+    user = signed_in_user(request)
+    ensure_manages_workspace(user)
+    return user
+
+
+def page_language() -> str:
+    """The language of the page being drawn, as labels are keyed: "en", "nl"."""
+    return (get_language() or "en").split("-")[0]
 
 
 def _int_or_none(value: str | None) -> int | None:

@@ -22,7 +22,7 @@ from stageflow.people.models import Office, Role
 from stageflow.people.selectors import assignable_users
 from stageflow.pipelines.models import Pipeline, RecordType
 from stageflow.pipelines.selectors import definition_of, known_fields, pipeline_list
-from stageflow.web.config.views import _field_choices as pipeline_field_choices
+from stageflow.web.config.views import field_choices as pipeline_field_choices
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

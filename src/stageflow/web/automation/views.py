@@ -38,9 +38,7 @@ from stageflow.web.automation.choices import (
 from stageflow.web.automation.editor import RuleEditor, read_rule_yaml, rule_values
 from stageflow.web.automation.forms import LogFilterForm
 from stageflow.web.config.editing import suggest_key
-from stageflow.web.config.views import _administrator as administrator
-from stageflow.web.config.views import _lang as language
-from stageflow.web.views import PAGE_SIZE
+from stageflow.web.views import PAGE_SIZE, administrator, page_language
 
 NEW_RULE: Final[Mapping[str, Any]] = {"key": "", "name": "", "active": True, "event": "",
                                       "pipeline": "", "conditions": {}, "actions": [],
@@ -173,7 +171,7 @@ def _save(user: User, rule: Rule | None, editor: RuleEditor,
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     user = administrator(request)
     rule = _rule(rule_id) if rule_id is not None else None
-    choices = rule_choices(language())
+    choices = rule_choices(page_language())
     status = 200
     if request.method != "POST":
         editor = RuleEditor.for_values(choices, rule_values(rule) if rule else NEW_RULE,

@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -50,13 +49,11 @@ from stageflow.web.board.columns import (
 )
 from stageflow.web.board.forms import MissingValuesForm, missing_keys
 from stageflow.web.forms import form_values
-from stageflow.web.views import signed_in_user
+from stageflow.web.views import page_language, signed_in_user
 
 WorkflowRecord = Lead | Opportunity
 
 
-def _language() -> str:
-    return get_language() or "en"
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -85,7 +82,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "views": [("mine", _("My")), ("my_office", _("My office")), ("all", _("All"))],
     }
     if filters is not None:
-        open_columns, closing = columns(user, filters, _language())
+        open_columns, closing = columns(user, filters, page_language())
         context.update(open_columns=open_columns, closing=closing, query=filters.query(),
                        with_value=filters.kind == "opportunity")
     return render(request, "web/board/board.html", context)
@@ -106,11 +103,11 @@ def column(request: HttpRequest, pipeline_key: str, stage_key: str) -> HttpRespo
     except engine.UnknownKeyError as error:
         raise Http404(_("No such stage.")) from error
     offset = _int_or_none(request.GET.get("offset")) or 0
-    page = column_page(user, filters, stage.key, offset, _language(), clock.now())
+    page = column_page(user, filters, stage.key, offset, page_language(), clock.now())
     template = "web/board/_cards.html" if _is_htmx(request) else "web/board/column.html"
     return render(request, template, {
         "page": page, "filters": filters, "query": filters.query(), "stage": stage,
-        "stage_label": stage.label(_language()), "first_page": offset == 0,
+        "stage_label": stage.label(page_language()), "first_page": offset == 0,
         "with_value": filters.kind == "opportunity",
     })
 
@@ -134,7 +131,7 @@ def _outcome(request: HttpRequest, *, user: User, filters: BoardFilters, record_
              kind: str, message: str, level: str, status: int, trigger: str) -> HttpResponse:
     """The card goes to where the record now is (or leaves the board) and the column heads
     show the new totals; the message goes to the board's status line."""
-    language = _language()
+    language = page_language()
     card = card_of(user, filters, record_id, language, clock.now())
     open_columns, _closing = columns(user, filters, language)
     if card is not None and card.record.stage not in {c.key for c in open_columns}:
@@ -171,7 +168,7 @@ def _dialog(request: HttpRequest, *, filters: BoardFilters, record: WorkflowReco
     """Ask for the values the move needs: the dialog's content, or a page without JS."""
     context = {
         "record": record, "form": form, "asked": ",".join(keys), "version": version,
-        "target": target, "target_label": target.label(_language()), "from_label": from_label,
+        "target": target, "target_label": target.label(page_language()), "from_label": from_label,
         "transition": transition, "filters": filters, "query": filters.query(),
         "kind": kind_of(record),
     }
@@ -194,7 +191,7 @@ def move(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     record = access_record_by_id(user, kind, record_id, "edit")
     attach_definitions([record])
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
-    language = _language()
+    language = page_language()
     source = request.POST if request.method == "POST" else request.GET
     filters = filters_for_record(source.get("filters", ""), record)
     if request.method == "GET":

@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,7 +36,6 @@ from stageflow.core.errors import Conflict, InvalidInput, NotFound, StageflowErr
 from stageflow.core.models import Via
 from stageflow.people import permissions
 from stageflow.people.models import User
-from stageflow.people.services import ensure_manages_workspace
 from stageflow.pipelines.models import Pipeline
 from stageflow.pipelines.selectors import definition_of
 from stageflow.sales.models import Lead, Opportunity
@@ -49,7 +47,7 @@ from stageflow.web.communications.forms import (
     TemplateForm,
 )
 from stageflow.web.forms import show_service_errors
-from stageflow.web.views import signed_in_user
+from stageflow.web.views import administrator, page_language, signed_in_user
 
 PAGE_SIZE = 25
 # Shown in the merge-field help as written (Jinja2 syntax, never Django's).
@@ -60,21 +58,15 @@ RECORD_MODELS: dict[str, Any] = {"lead": Lead, "opportunity": Opportunity, "acco
                                  "contact": Contact}
 
 
-def _manager(request: HttpRequest) -> User:
-    user = signed_in_user(request)
-    ensure_manages_workspace(user)
-    return user
 
 
-def _lang() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 # --- templates -------------------------------------------------------------------------------
 
 def _stage_choices() -> list[tuple[str, str]]:
     """Every stage of the live lead and opportunity pipelines, labelled with its pipeline."""
-    lang = _lang()
+    lang = page_language()
     labels: dict[str, list[str]] = defaultdict(list)
     names: dict[str, str] = {}
     pipelines = Pipeline.objects.filter(live_version__isnull=False).select_related(
@@ -89,9 +81,9 @@ def _stage_choices() -> list[tuple[str, str]]:
 
 @login_required
 def template_list(request: HttpRequest) -> HttpResponse:
-    _manager(request)
+    administrator(request)
     stage_names = dict(_stage_choices())
-    rows = [{"template": template, "name": template.name(_lang()),
+    rows = [{"template": template, "name": template.name(page_language()),
              "stages": [stage_names.get(key, key).split(" · ")[0]
                         for key in template.visible_at_stages]}
             for template in selectors.template_list()]
@@ -111,7 +103,7 @@ def _preview(request: HttpRequest, user: User, form: TemplateForm,
                                preview_form.cleaned_data["preview_record_id"])
         return render_text(kind=data["kind"],
                            subject=data["subject"] if data["kind"] == "email" else "",
-                           body=data["body"], context=merge_context(record, _lang()))
+                           body=data["body"], context=merge_context(record, page_language()))
     except NotFound:
         preview_form.add_error("preview_record_id", _("No such record, or you may not see it."))
     except StageflowError as error:
@@ -121,7 +113,7 @@ def _preview(request: HttpRequest, user: User, form: TemplateForm,
 
 @login_required
 def template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
-    user = _manager(request)
+    user = administrator(request)
     template = None
     if key is not None:
         template = MessageTemplate.objects.filter(key=key).first()
@@ -148,7 +140,7 @@ def template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
             show_service_errors(form, error)
         else:
             messages.success(request, _("Template “%(name)s” saved.") % {
-                "name": saved.name(_lang())})
+                "name": saved.name(page_language())})
             return redirect("communications:templates")
     record_type = (form.data.get("record_type") if form.is_bound
                    else (template.record_type if template else "")) or ""
@@ -160,7 +152,7 @@ def template_edit(request: HttpRequest, key: str | None = None) -> HttpResponse:
 
 @login_required
 def template_delete(request: HttpRequest, key: str) -> HttpResponse:
-    user = _manager(request)
+    user = administrator(request)
     template = MessageTemplate.objects.filter(key=key).first()
     if template is None:
         raise NotFound(_("No template “%(key)s”.") % {"key": key})
@@ -174,7 +166,7 @@ def template_delete(request: HttpRequest, key: str) -> HttpResponse:
             messages.success(request, _("Template deleted."))
             return redirect("communications:templates")
     return render(request, "web/confirm_delete.html", {
-        "record": template.name(_lang()), "kind": _("template"), "error": error,
+        "record": template.name(page_language()), "kind": _("template"), "error": error,
         "cancel_url": reverse("communications:template_edit", args=[template.key])})
 
 
@@ -182,7 +174,7 @@ def template_delete(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def company(request: HttpRequest) -> HttpResponse:
-    user = _manager(request)
+    user = administrator(request)
     form = CompanyForm(request.POST or None, instance=workspace.current())
     if request.method == "POST" and form.is_valid():
         try:
@@ -333,7 +325,7 @@ def compose(request: HttpRequest) -> HttpResponse:
             try:
                 rendered = render_text(kind=template.kind, subject=template.subject,
                                        body=template.body,
-                                       context=merge_context(record, _lang()))
+                                       context=merge_context(record, page_language()))
                 initial.update({"subject": rendered.subject, "body": rendered.body})
             except InvalidInput as error:
                 messages.error(request, _("The template cannot be filled in: %(why)s") % {

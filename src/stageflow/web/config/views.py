@@ -16,8 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from stageflow import engine
@@ -25,7 +25,6 @@ from stageflow.core.errors import NotFound, RuleRefused, StageflowError
 from stageflow.core.models import Via
 from stageflow.engine.validation import COLOUR_PATTERN
 from stageflow.people.models import User
-from stageflow.people.services import ensure_manages_workspace
 from stageflow.pipelines import selectors, services
 from stageflow.pipelines.models import (
     AttributeOwner,
@@ -47,7 +46,7 @@ from stageflow.web.config.forms import (
     StepMappingForm,
     YamlForm,
 )
-from stageflow.web.views import signed_in_user
+from stageflow.web.views import administrator, page_language
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +80,8 @@ TABS: Final = (("stages", gettext_lazy("Stages")), ("steps", gettext_lazy("Steps
 LOOKUP_RECORD_TYPES: Final = ("lead", "opportunity")
 
 
-def _administrator(request: HttpRequest) -> User:
-    user = signed_in_user(request)
-    ensure_manages_workspace(user)
-    return user
 
 
-def _lang() -> str:
-    return (get_language() or "en").split("-")[0]
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -131,7 +124,7 @@ def _humanize(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def _field_choices(definition: engine.PipelineDefinition, lang: str) -> list[tuple[str, str]]:
+def field_choices(definition: engine.PipelineDefinition, lang: str) -> list[tuple[str, str]]:
     """Built-in fields, the workspace's custom attributes and the pipeline's own attributes."""
     labels: dict[str, str] = {}
     for key in selectors.known_fields(definition.record_type):
@@ -145,7 +138,7 @@ def _field_choices(definition: engine.PipelineDefinition, lang: str) -> list[tup
 
 
 def _choices(definition: engine.PipelineDefinition) -> EditorChoices:
-    lang = _lang()
+    lang = page_language()
     stages = engine.ordered_stages(definition)
     stage_names = {stage.key: stage.label(lang) for stage in stages}
     return EditorChoices(
@@ -154,7 +147,7 @@ def _choices(definition: engine.PipelineDefinition) -> EditorChoices:
         groups=[(group.key, group.label(lang)) for group in definition.stage_groups],
         steps=[(step.key, f"{step.name} · {stage_names.get(step.stage, step.stage)}")
                for step in engine.effective_steps(definition)],
-        fields=_field_choices(definition, lang),
+        fields=field_choices(definition, lang),
     )
 
 
@@ -230,7 +223,7 @@ def _preset_cards() -> list[dict[str, Any]]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator(request)
     pipelines = list(selectors.pipeline_list())
     if not pipelines:
         return render(request, "web/config/presets.html", {
@@ -250,7 +243,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def presets(request: HttpRequest) -> HttpResponse:
-    _administrator(request)
+    administrator(request)
     return render(request, "web/config/presets.html", {"presets": _preset_cards(),
                                                        "first_run": False})
 
@@ -258,7 +251,7 @@ def presets(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def preset_install(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     try:
         installed = services.preset_install(actor=user, via=Via.WEB, key=key)
     except StageflowError as error:
@@ -274,7 +267,7 @@ def preset_install(request: HttpRequest, key: str) -> HttpResponse:
 
 @login_required
 def import_pipeline(request: HttpRequest) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[ShownProblem] = []
     if request.method == "POST" and form.is_valid():
@@ -320,11 +313,11 @@ def _stage_rows(definition: engine.PipelineDefinition, lang: str) -> list[dict[s
 def _pipeline_context(request: HttpRequest, editor: Editor, tab: str,
                       yaml_form: YamlForm | None = None,
                       yaml_problems: list[ShownProblem] | None = None) -> dict[str, Any]:
-    lang = _lang()
+    lang = page_language()
     definition = editor.definition
     stage_labels = {stage.key: stage.label(lang) for stage in definition.stages}
     step_labels = {step.key: step.name for step in engine.effective_steps(definition)}
-    field_labels = dict(_field_choices(definition, lang))
+    field_labels = dict(field_choices(definition, lang))
     context: dict[str, Any] = {
         "pipeline": editor.pipeline, "version": editor.version, "is_draft": editor.is_draft,
         "definition": definition, "tab": tab, "tabs": TABS,
@@ -363,7 +356,7 @@ def _pipeline_context(request: HttpRequest, editor: Editor, tab: str,
 
 @login_required
 def pipeline_page(request: HttpRequest, key: str) -> HttpResponse:
-    _administrator(request)
+    administrator(request)
     editor = _editor(key)
     tab = request.GET.get("tab", "stages")
     if tab not in dict(TABS):
@@ -375,7 +368,7 @@ def pipeline_page(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def pipeline_edit(request: HttpRequest, key: str) -> HttpResponse:
     """Start a draft from the live version."""
-    user = _administrator(request)
+    user = administrator(request)
     editor = _editor(key)
     if not editor.is_draft:
         _store(user, editor.data, _("Editing started"))
@@ -387,7 +380,7 @@ def pipeline_edit(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def pipeline_rename(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     editor = _editor(key)
     form = PipelineNameForm(request.POST)
     if form.is_valid():
@@ -401,7 +394,7 @@ def pipeline_rename(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def pipeline_publish(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     pipeline = selectors.pipeline_by_key(key)
     mapping = {name.removeprefix("map_"): str(request.POST.get(name)) for name in request.POST
                if name.startswith("map_") and request.POST.get(name)}
@@ -430,7 +423,7 @@ def pipeline_publish(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def pipeline_discard(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     pipeline = selectors.pipeline_by_key(key)
     had_live = pipeline.live_version_id is not None
     try:
@@ -445,7 +438,7 @@ def pipeline_discard(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def pipeline_make_default(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     pipeline = selectors.pipeline_by_key(key)
     try:
         services.pipeline_make_default(actor=user, via=Via.WEB, pipeline=pipeline)
@@ -461,7 +454,7 @@ def pipeline_make_default(request: HttpRequest, key: str) -> HttpResponse:
 @require_POST
 def pipeline_yaml(request: HttpRequest, key: str) -> HttpResponse:
     """Save (or with `_check` only validate) the draft written as YAML."""
-    user = _administrator(request)
+    user = administrator(request)
     editor = _editor(key)
     form = YamlForm(request.POST)
     problems: list[ShownProblem] = []
@@ -513,7 +506,7 @@ def _stages_partial(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def stages_reorder(request: HttpRequest, key: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     editor = _editor(key)
     order = [part for value in request.POST.getlist("order") for part in value.split(",")
              if part]
@@ -527,7 +520,7 @@ def stages_reorder(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 @require_POST
 def stage_move(request: HttpRequest, key: str, item: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     editor = _editor(key)
     offset = -1 if request.POST.get("direction") == "up" else 1
     try:
@@ -577,7 +570,7 @@ def _definition_errors(form: ItemForm, error: engine.DefinitionError, section: s
 def item_edit(request: HttpRequest, key: str, section: str,
               item: str | None = None) -> HttpResponse:
     """Add (no `item`) or change one stage group, stage, step, transition, entry or follow-on."""
-    user = _administrator(request)
+    user = administrator(request)
     spec = _section(section)
     editor = _editor(key)
     old = editing.find(editor.data, spec.name, item) if item is not None else None
@@ -623,14 +616,14 @@ def item_edit(request: HttpRequest, key: str, section: str,
     return render(request, "web/config/item_form.html", {
         "pipeline": editor.pipeline, "is_draft": editor.is_draft, "spec": spec, "form": form,
         "item": old, "back_url": _pipeline_url(key, spec.tab),
-        "label": (old.get("name") or (old.get("names") or {}).get(_lang())
+        "label": (old.get("name") or (old.get("names") or {}).get(page_language())
                   or (old.get("names") or {}).get("en") or item) if old else "",
         "problems": _shown(editor.problems, editor.data, key)})
 
 
 @login_required
 def item_delete(request: HttpRequest, key: str, section: str, item: str) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     spec = _section(section)
     editor = _editor(key)
     old = editing.find(editor.data, spec.name, item)
@@ -667,9 +660,9 @@ def _lookup_tables(record_type: str) -> list[str]:
 
 @login_required
 def attributes(request: HttpRequest, record_type: str = "lead") -> HttpResponse:
-    _administrator(request)
+    administrator(request)
     record_type = _record_type(record_type, AttributeOwner.values)
-    lang = _lang()
+    lang = page_language()
     rows = [{"attribute": attribute, "label": attribute.label(lang)}
             for attribute in selectors.attributes_of(record_type)]
     return render(request, "web/config/attributes.html", {
@@ -680,7 +673,7 @@ def attributes(request: HttpRequest, record_type: str = "lead") -> HttpResponse:
 @login_required
 def attribute_edit(request: HttpRequest, record_type: str,
                    key: str | None = None) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     record_type = _record_type(record_type, AttributeOwner.values)
     attribute = None
     if key is not None:
@@ -702,7 +695,7 @@ def attribute_edit(request: HttpRequest, record_type: str,
                 form.add_error(None, error.message)
         else:
             messages.success(request, _("Attribute “%(label)s” saved.") % {
-                "label": saved.label(_lang())})
+                "label": saved.label(page_language())})
             return redirect("config:attributes", record_type=record_type)
     return render(request, "web/config/attribute_form.html", {
         "form": form, "attribute": attribute, "record_type": record_type,
@@ -736,7 +729,7 @@ def _lookups_page(request: HttpRequest, record_type: str, failed: tuple[str, str
 
 @login_required
 def lookups(request: HttpRequest, record_type: str = "lead") -> HttpResponse:
-    _administrator(request)
+    administrator(request)
     return _lookups_page(request, _record_type(record_type, LOOKUP_RECORD_TYPES))
 
 
@@ -744,7 +737,7 @@ def lookups(request: HttpRequest, record_type: str = "lead") -> HttpResponse:
 @require_POST
 def lookup_value_edit(request: HttpRequest, record_type: str, table: str,
                       key: str | None = None) -> HttpResponse:
-    user = _administrator(request)
+    user = administrator(request)
     record_type = _record_type(record_type, LOOKUP_RECORD_TYPES)
     form = LookupValueForm(request.POST, prefix=f"{table}-{key or 'new'}")
     if form.is_valid():

@@ -7,7 +7,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from django import forms
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from stageflow import engine
@@ -22,6 +21,7 @@ from stageflow.web.forms import (
     add_attribute_fields,
     form_values,
 )
+from stageflow.web.views import page_language
 
 # Fields a page handles itself (pickers, workflow choices) rather than passing to a service.
 NOT_VALUES: Final = ("pipeline", "entry", "into", "account_search", "contact_search")
@@ -91,8 +91,6 @@ def service_values(form: forms.BaseForm, *, keep_empty: bool = True) -> dict[str
     return values
 
 
-def _language() -> str:
-    return get_language() or "en"
 
 
 def live_pipelines(kind: str) -> list[Pipeline]:
@@ -129,7 +127,7 @@ class QuickCreateForm(forms.Form):
                 choices += [(e.key, e.name) for _p, e in entries]
             self.fields["entry"] = forms.ChoiceField(label=_("Starts at"), choices=choices,
                                                      required=False)
-        add_attribute_fields(self, kind, {}, _language())
+        add_attribute_fields(self, kind, {}, page_language())
         required = [a.key for a in attributes_of(kind).filter(active=True,
                                                                required_on_create=True)]
         keep_attribute_fields(self, required)
@@ -150,7 +148,7 @@ class RecordEditForm(forms.Form):
                 "owner", "office", "account", "contact") else getattr(record, name)
             self.initial.setdefault(name, value)
         self.fields["title"].required = True
-        add_attribute_fields(self, kind, record.attributes or {}, _language())
+        add_attribute_fields(self, kind, record.attributes or {}, page_language())
 
 
 class TransitionForm(forms.Form):
@@ -167,7 +165,7 @@ class TransitionForm(forms.Form):
                 value = getattr(record, f"{name}_id", None) if name in (
                     "owner", "office") else getattr(record, name)
                 self.initial.setdefault(name, value)
-        add_attribute_fields(self, kind, record.attributes or {}, _language())
+        add_attribute_fields(self, kind, record.attributes or {}, page_language())
         keep_attribute_fields(self, keys)
         # Keep the order the workflow lists the required values in.
         order = [k if k in EDITABLE[kind] else ATTRIBUTE_PREFIX + k for k in keys]
@@ -284,7 +282,7 @@ class RecordStepForm(forms.Form):
                                            "(or the copied title).")
         self.fields["owner"] = builtin_field(kind, "owner")
         self.fields["source"] = builtin_field(kind, "source")
-        add_attribute_fields(self, kind, {}, _language())
+        add_attribute_fields(self, kind, {}, page_language())
         keep_attribute_fields(self, attributes_of(kind).filter(
             active=True, required_on_create=True).values_list("key", flat=True))
 

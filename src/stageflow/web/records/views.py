@@ -13,7 +13,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -54,14 +53,12 @@ from stageflow.web.records.forms import (
 )
 from stageflow.web.records.kinds import RecordKind, kind_named
 from stageflow.web.records.overview import transition_buttons
-from stageflow.web.views import signed_in_user
+from stageflow.web.views import page_language, signed_in_user
 
 Record = Lead | Opportunity
 TABS = ("general", "contacts", "follow-ons", "history", "workflow")
 
 
-def _lang() -> str:
-    return get_language() or "en"
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -78,7 +75,7 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
 def _loaded(user: Any, kind: str, record_id: int, action: str = "view") -> Record:
     record = access_record_by_id(user, kind, record_id, action)
     selectors.attach_definitions([record])
-    decorate([record], _lang())
+    decorate([record], page_language())
     return record
 
 
@@ -93,7 +90,7 @@ def _step_path(record: Record) -> list[dict[str, Any]]:
             stages.append(engine.get_stage(found, record.stage))
         keys = [s.key for s in stages]
     current = keys.index(record.stage) if record.stage in keys else -1
-    return [{"label": stage.label(_lang()), "key": stage.key, "status": stage.status,
+    return [{"label": stage.label(page_language()), "key": stage.key, "status": stage.status,
              "state": "current" if i == current else "done" if i < current else "todo"}
             for i, stage in enumerate(stages)]
 
@@ -107,10 +104,10 @@ def _shown_rows(record: Record, kind: str) -> list[dict[str, Any]]:
         keys = ()
     values = record_values(record)
     shown = dict(attribute_rows(kind, {k: v for k, v in (record.attributes or {}).items()
-                                       if k in keys}, _lang()))
+                                       if k in keys}, page_language()))
     rows = []
     for key in keys:
-        label = field_label(found, kind, key, _lang())
+        label = field_label(found, kind, key, page_language())
         value = shown.get(label, values.get(key))
         rows.append({"label": label, "value": "" if value in (None, "") else value})
     return rows
@@ -121,9 +118,9 @@ def _stage_changes(record: Record, kind: str) -> list[dict[str, Any]]:
     changes = StageChange.objects.filter(**{kind: record}).select_related("actor").order_by(
         "-at", "-id")[:200]
     return [{"at": c.at, "actor": c.actor, "forced": c.forced, "transition": c.transition,
-             "from": stage_label(found, c.from_stage, _lang()) if c.from_stage else "",
+             "from": stage_label(found, c.from_stage, page_language()) if c.from_stage else "",
              "from_step": step_label(found, c.from_step) if c.from_step else "",
-             "to": stage_label(found, c.to_stage, _lang()),
+             "to": stage_label(found, c.to_stage, page_language()),
              "to_step": step_label(found, c.to_step),
              "spent": duration(c.seconds_in_previous)} for c in changes]
 
@@ -159,7 +156,7 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
     tab = context["tab"]
     if tab == "general":
         context["shown_rows"] = _shown_rows(record, kind)
-        context["attribute_rows"] = attribute_rows(kind, record.attributes or {}, _lang())
+        context["attribute_rows"] = attribute_rows(kind, record.attributes or {}, page_language())
     elif tab == "contacts":
         context.update(_contacts_context(record, kind))
     elif tab == "follow-ons" and isinstance(record, Opportunity):
@@ -172,7 +169,7 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
     elif tab == "workflow":
         # render_svg XML-escapes every user-supplied text; only its output is marked safe.
         context["svg"] = mark_safe(engine.render_svg(  # noqa: S308
-            found, current_step=record.step, values=record_values(record), lang=_lang()))
+            found, current_step=record.step, values=record_values(record), lang=page_language()))
     context.update(extra)
     return context
 
