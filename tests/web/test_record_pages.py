@@ -742,3 +742,32 @@ def test_record_page_queries_do_not_grow_with_related_rows(browser_as, training,
         return len(captured)
 
     assert queries_with(2) == queries_with(12)
+
+
+def test_the_record_page_offers_the_templates_of_its_stage_and_prints_a_document(
+        browser_as, admin, make_user, north):
+    from stageflow.pipelines.services import preset_install
+
+    preset_install(actor=admin, via=Via.CLI, key="recruitment")
+    manager = make_user("am1", "sales_manager", north)
+    lead = services.record_create(actor=manager, via=Via.API, kind="lead",
+                                  values={"title": "Acme <hiring>"})
+    deal = services.record_create(actor=manager, via=Via.API, kind="opportunity",
+                                  values={"title": "Acme <deal>"})
+    services.record_move_to_stage(actor=manager, via=Via.API, record=deal, stage="o_prop")
+    client = browser_as(manager)
+
+    lead_page = client.get(f"/leads/{lead.pk}/").content.decode()
+    deal_page = client.get(f"/opportunities/{deal.pk}/").content.decode()
+    document = client.get("/communications/documents/proposal/",
+                          {"record_type": "opportunity", "record_id": deal.pk})
+    not_offered = client.get("/communications/documents/proposal/",
+                             {"record_type": "lead", "record_id": lead.pk})
+
+    assert "Email “Intro”" in lead_page
+    assert "template=intro" in lead_page
+    assert "Document “Proposal”" in deal_page
+    assert "Email “Intro”" not in deal_page
+    assert document.status_code == 200
+    assert "<p>Acme &lt;deal&gt;</p>" in document.content.decode()
+    assert not_offered.status_code == 404

@@ -17,4 +17,5 @@ urlpatterns = [
     path("outbox/<int:message_id>/retry/", views.outbox_retry, name="outbox_retry"),
     path("outbox/<int:message_id>/cancel/", views.outbox_cancel, name="outbox_cancel"),
     path("send/", views.compose, name="compose"),
+    path("documents/<slug:key>/", views.document, name="document"),
 ]

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -335,3 +336,28 @@ def compose(request: HttpRequest) -> HttpResponse:
         "form": form, "record": record, "record_type": record_kind(record),
         "offered": offered, "template": template, "channel": channel,
     }, status=422 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def document(request: HttpRequest, key: str) -> HttpResponse:
+    """A document template filled in from a record, as a page to read or print."""
+    user = signed_in_user(request)
+    record_id = request.GET.get("record_id", "")
+    if not record_id.isdigit():
+        raise NotFound(_("Choose the record the document is for."))
+    record = access_record(user, request.GET.get("record_type", ""), int(record_id))
+    template = next((item for item in selectors.templates_for(record, MessageTemplate.Kind.DOCUMENT)
+                     if item.key == key), None)
+    if template is None:
+        raise NotFound(_("This document is not offered for this record."))
+    try:
+        rendered = render_text(kind=template.kind, subject=template.subject,
+                               body=template.body,
+                               context=merge_context(record, page_language()))
+    except InvalidInput as error:
+        return render(request, "web/communications/document.html", {
+            "template": template, "record": record, "problems": error.fields}, status=422)
+    # The sandbox escaped every merged value; the markup is the administrator's template.
+    return render(request, "web/communications/document.html", {
+        "template": template, "record": record,
+        "body": mark_safe(rendered.body)})  # noqa: S308

@@ -21,6 +21,8 @@ from stageflow import engine
 from stageflow.accounts import selectors as account_selectors
 from stageflow.accounts.access import access_contact_by_id
 from stageflow.automation.selectors import firings_of
+from stageflow.communications.models import MessageTemplate
+from stageflow.communications.selectors import templates_for
 from stageflow.core.errors import NotFound, StageflowError, StaleVersion
 from stageflow.core.history import history_of
 from stageflow.core.models import Via
@@ -153,6 +155,10 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
                                   and engine.conversion_end_stage(found) is not None)
     else:
         context["children"] = list(visible.filter(parent=record))
+    for kind_of_template in (MessageTemplate.Kind.EMAIL, MessageTemplate.Kind.DOCUMENT):
+        context[f"{kind_of_template}_templates"] = [
+            {"key": template.key, "name": template.name(page_language())}
+            for template in templates_for(record, kind_of_template)]
     tab = context["tab"]
     if tab == "general":
         context["shown_rows"] = _shown_rows(record, kind)

@@ -33,6 +33,11 @@
     }
   });
 
+  // A document page's print button.
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) { window.print(); }
+  });
+
   // The language menu applies the choice at once.
   document.addEventListener("change", function (event) {
     var select = event.target;
