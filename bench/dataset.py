@@ -12,9 +12,11 @@ import random
 import time
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import QuerySet
 from vocabulary import (
     BRANCH_WORDS,
     CITIES,
@@ -32,7 +34,6 @@ from vocabulary import (
     City,
 )
 
-from stageflow.accounts.access import accounts_for
 from stageflow.accounts.models import Account, AccountContact, Contact, CustomerStatus
 from stageflow.people.models import Office, User
 from stageflow.people.services import user_create
@@ -209,7 +210,7 @@ def _account_ids_by_office(workspace: Workspace) -> dict[int, list[int]]:
     return ids
 
 
-def _alternating(workspace: Workspace, count: int) -> list[OfficeStaff]:
+def alternating(workspace: Workspace, count: int) -> list[OfficeStaff]:
     """The offices in turn, `count` times: half of the new records go to each."""
     return [workspace.offices[n % len(workspace.offices)] for n in range(count)]
 
@@ -222,7 +223,7 @@ def _add_accounts(factory: _RecordFactory, workspace: Workspace, count: int,
         batch = min(BATCH_SIZE, count - start)
         subs = int(batch * SUB_ACCOUNT_SHARE)
         top_level = [(staff, factory.account(staff))
-                     for staff in _alternating(workspace, batch - subs)]
+                     for staff in alternating(workspace, batch - subs)]
         # SQLite ≥ 3.35 returns the new primary keys, so the sub-accounts can point at them.
         Account.objects.bulk_create([account for _staff, account in top_level])
         sub_accounts = []
@@ -240,7 +241,7 @@ def _add_contacts(factory: _RecordFactory, workspace: Workspace, count: int,
     rng = factory.rng
     for start in range(0, count, BATCH_SIZE):
         batch = min(BATCH_SIZE, count - start)
-        contacts = [(staff, factory.contact(staff)) for staff in _alternating(workspace, batch)]
+        contacts = [(staff, factory.contact(staff)) for staff in alternating(workspace, batch)]
         Contact.objects.bulk_create([contact for _staff, contact in contacts])
         links: list[AccountContact] = []
         for staff, contact in contacts:
@@ -265,8 +266,6 @@ def grow_to(size: int, workspace: Workspace, rng: random.Random) -> Growth:
         ids_by_office = _account_ids_by_office(workspace)
         _add_accounts(factory, workspace, new_accounts, ids_by_office)
         _add_contacts(factory, workspace, new_contacts, ids_by_office)
-    # As an administrator would after a large import: give the planner fresh statistics.
-    call_command("optimize", stdout=io.StringIO())
     return Growth(
         accounts=Account.objects.count(),
         contacts=Contact.objects.count(),
@@ -277,7 +276,15 @@ def grow_to(size: int, workspace: Workspace, rng: random.Random) -> Growth:
     )
 
 
-def sample_visible_account_ids(user: User, count: int, rng: random.Random) -> list[int]:
-    """Up to `count` random ids of accounts `user` may see, for the detail requests."""
-    visible = list(accounts_for(user).values_list("pk", flat=True))
+def refresh_statistics() -> float:
+    """As an administrator would after a large import: give the planner fresh statistics.
+    Returns the seconds it took."""
+    started = time.perf_counter()
+    call_command("optimize", stdout=io.StringIO())
+    return time.perf_counter() - started
+
+
+def sample_ids(records: QuerySet[Any], count: int, rng: random.Random) -> list[int]:
+    """Up to `count` random ids of `records` (what a person may see), for detail requests."""
+    visible = list(records.values_list("pk", flat=True))
     return rng.sample(visible, min(count, len(visible)))

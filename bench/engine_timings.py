@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
 from typing import Any
+
+from timing import Result
 
 from stageflow.engine import PipelineDefinition, check_transition, from_dict, validate
 
@@ -77,14 +78,6 @@ def pipeline_data(steps: int) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class EngineResult:
-    name: str
-    value: str
-    target: str
-    met: bool
-
-
 def _checked_definition(steps: int) -> PipelineDefinition:
     definition = from_dict(pipeline_data(steps))
     problems = validate(definition)
@@ -106,7 +99,7 @@ def _transition_cases(open_steps: int) -> list[tuple[str, str, dict[str, object]
 
 
 def transition_checks_per_second(steps: int = 200, calls: int = 300_000,
-                                 rounds: int = 5) -> EngineResult:
+                                 rounds: int = 5) -> Result:
     definition = _checked_definition(steps)
     cases = _transition_cases(steps - 2)
     check_transition(definition, *cases[0])  # builds the definition's index once
@@ -119,12 +112,12 @@ def transition_checks_per_second(steps: int = 200, calls: int = 300_000,
             check_transition(definition, step, transition, values)
         rates.append(per_round / (time.perf_counter() - started))
     rate = statistics.median(rates)
-    return EngineResult(
+    return Result(
         name=f"check_transition, {steps}-step pipeline (median of {rounds} × {per_round:,})",
         value=f"{rate:,.0f} checks/s", target="> 100,000 checks/s", met=rate > 100_000)
 
 
-def validation_milliseconds(steps: int = 500, rounds: int = 30) -> EngineResult:
+def validation_milliseconds(steps: int = 500, rounds: int = 30) -> Result:
     """validate() of a freshly read definition each round, so the index is built every time."""
     data = pipeline_data(steps)
     _checked_definition(steps)
@@ -135,11 +128,11 @@ def validation_milliseconds(steps: int = 500, rounds: int = 30) -> EngineResult:
         validate(definition)
         timings.append((time.perf_counter() - started) * 1000)
     median = statistics.median(timings)
-    return EngineResult(
+    return Result(
         name=f"validate, {steps}-step pipeline ({rounds} fresh definitions)",
         value=f"median {median:.1f} ms, max {max(timings):.1f} ms", target="< 100 ms",
         met=max(timings) < 100)
 
 
-def run_engine_benchmarks() -> list[EngineResult]:
+def run_engine_benchmarks() -> list[Result]:
     return [transition_checks_per_second(), validation_milliseconds()]

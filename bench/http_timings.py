@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 import statistics
 import time
 from dataclasses import dataclass, field
 
 import requests
+from timing import percentile
 
 SERVER_TIMING = re.compile(r"\bapp;dur=([0-9.]+)")
 REQUEST_TIMEOUT_SECONDS = 60.0
@@ -29,11 +29,13 @@ class Visitor:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """What to request; `paths` are taken in turn (e.g. a different account each time)."""
+    """What to request; `paths` are taken in turn (e.g. a different account each time).
+    `headers` are sent with each request, e.g. htmx's for a fragment the page loads lazily."""
 
     name: str
     paths: tuple[str, ...]
     target_ms: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -60,13 +62,6 @@ class Measurement:
         if self.endpoint.target_ms is None:
             return None
         return self.p95_ms < self.endpoint.target_ms
-
-
-def percentile(values: list[float], percent: float) -> float:
-    """Nearest-rank percentile: the smallest value at or above `percent` % of the values."""
-    ordered = sorted(values)
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _checked(response: requests.Response, expected: int, what: str) -> requests.Response:
@@ -103,11 +98,11 @@ def sign_in(base_url: str, who: str, username: str, password: str) -> Visitor:
     return Visitor(who=who, browser=browser, api=api)
 
 
-def _timed_get(session: requests.Session, base_url: str, path: str,
-               who: str) -> tuple[float, float]:
+def _timed_get(session: requests.Session, base_url: str, path: str, who: str,
+               headers: dict[str, str]) -> tuple[float, float]:
     """One GET: (server ms from the Server-Timing header, client wall-clock ms)."""
     started = time.perf_counter()
-    response = session.get(f"{base_url}{path}", allow_redirects=False,
+    response = session.get(f"{base_url}{path}", headers=headers, allow_redirects=False,
                            timeout=REQUEST_TIMEOUT_SECONDS)
     client_ms = (time.perf_counter() - started) * 1000
     _checked(response, 200, f"{who}: GET {path}")
@@ -131,15 +126,16 @@ def measure(session: requests.Session, base_url: str, endpoint: Endpoint, who: s
             plan: Plan) -> Measurement:
     """Warm up, then time up to `plan.requests` requests (fewer once the time budget is spent,
     but never fewer than `plan.min_requests`)."""
-    paths = endpoint.paths
+    paths, headers = endpoint.paths, dict(endpoint.headers)
     for n in range(plan.warm_up):  # with enough paths, not ones timed below
-        _timed_get(session, base_url, paths[(plan.requests + n) % len(paths)], who)
+        _timed_get(session, base_url, paths[(plan.requests + n) % len(paths)], who, headers)
     measurement = Measurement(endpoint=endpoint, who=who)
     deadline = time.monotonic() + plan.budget_seconds
     for n in range(plan.requests):
         if n >= plan.min_requests and time.monotonic() > deadline:
             break
-        server_ms, client_ms = _timed_get(session, base_url, paths[n % len(paths)], who)
+        server_ms, client_ms = _timed_get(session, base_url, paths[n % len(paths)], who,
+                                          headers)
         measurement.server_ms.append(server_ms)
         measurement.client_ms.append(client_ms)
     return measurement

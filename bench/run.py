@@ -1,11 +1,13 @@
-"""`make bench`: list, search and detail timings at 10k and 100k accounts, and the engine.
+"""`make bench`: list, search and detail timings at 10k and 100k records, the service layer and
+the engine.
 
 Everything happens in a throw-away data directory: the developer's own database is never
-touched. Steps: time the pure workflow engine; migrate; create two offices and their people;
-then for each size generate accounts and contacts, serve them with `stageflow serve` on a free
-local port, sign in as an administrator and as a salesperson, and time pages and API calls.
-The tables go to stdout and to bench/results.md. Slow numbers never fail the run; errors (a
-non-200 answer, a server that does not start) do.
+touched. Steps: time the pure workflow engine; migrate; create two offices and their people and
+install the quote_schedule preset; then for each size generate accounts, contacts, opportunities
+and leads, serve them with `stageflow serve` on a free local port, sign in as an administrator
+and as a salesperson, and time pages and API calls; at the largest size, time moves, automation
+rules and the idle scan in-process. The tables go to stdout and to bench/results.md. Slow
+numbers never fail the run; errors (a non-200 answer, a server that does not start) do.
 
     .venv/bin/python bench/run.py [--sizes 10000 100000] [--requests 200] [--output FILE]
 """
@@ -29,18 +31,30 @@ from django.core.management import call_command
 # None of these reads Django's settings; `dataset` does (it uses the ORM), so it is imported
 # only once main() has pointed the settings at the throw-away data directory.
 from engine_timings import run_engine_benchmarks
-from http_timings import BenchError, Endpoint, Measurement, Plan, measure, sign_in
-from report import SizeResult, engine_table, render, size_table
+from http_timings import BenchError, Endpoint, Measurement, Plan, Visitor, measure, sign_in
+from report import (
+    ENGINE_TITLE,
+    SizeResult,
+    render,
+    results_table,
+    sales_table,
+    services_title,
+    size_table,
+)
 from server import ServerError, running_server
 
 if TYPE_CHECKING:
     from dataset import Workspace
+    from sales_dataset import SalesSetup
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_SIZES = (10_000, 100_000)
 LIST_TARGET_MS = 50.0
 DETAIL_TARGET_MS = 30.0
+BOARD_TARGET_MS = 50.0
+RECORD_PAGE_TARGET_MS = 40.0
 SEARCHES = (("name fragment", "plumb"), ("city", "Peoria"), ("phone digits", "217-555-01"))
+BOARD_STAGE = "quote"  # the largest open column
 SEED = 20240601
 
 
@@ -92,34 +106,82 @@ def _endpoints(detail_ids: list[int]) -> tuple[list[Endpoint], list[Endpoint]]:
     return pages, api
 
 
-def _measure_size(size: int, workspace: Workspace, rng: random.Random, plan: Plan,
-                  data_dir: Path) -> SizeResult:
-    from dataset import PASSWORD, grow_to, sample_visible_account_ids
+def _sales_endpoints(pipeline: str, owner: int,
+                     record_ids: list[int]) -> tuple[list[Endpoint], list[Endpoint]]:
+    """(pages, API calls) on opportunities for one person; record pages cycle through
+    `record_ids`; `owner` is the salesperson the owner filter picks."""
+    board = urlencode({"pipeline": pipeline, "view": "all"})
+    overviews = ((f"stage `{BOARD_STAGE}` + search `heater`", {"stage": BOARD_STAGE,
+                                                               "q": "heater"}),
+                 ("owner + search `pool`", {"owner": owner, "q": "pool"}))
+    pages = [
+        Endpoint("board page `/board/` (column heads with counts and totals)", ("/board/",),
+                 BOARD_TARGET_MS),
+        Endpoint(f"board column `{BOARD_STAGE}`, first 50 cards (htmx)",
+                 (f"/board/column/{pipeline}/{BOARD_STAGE}/?{board}",), BOARD_TARGET_MS,
+                 headers=(("HX-Request", "true"),)),
+        *(Endpoint(f"opportunity overview, {label}", (f"/opportunities/?{urlencode(query)}",),
+                   LIST_TARGET_MS) for label, query in overviews),
+        Endpoint("opportunity record page `/opportunities/<id>/`",
+                 tuple(f"/opportunities/{pk}/" for pk in record_ids), RECORD_PAGE_TARGET_MS),
+    ]
+    api = [Endpoint("opportunity list API `?limit=50`", ("/api/v1/opportunities?limit=50",),
+                    LIST_TARGET_MS)]
+    return pages, api
 
-    print(f"\n== {size:,} accounts: generating data …", flush=True)
-    growth = grow_to(size, workspace, rng)
-    print(f"   {growth.accounts:,} accounts, {growth.contacts:,} contacts, {growth.links:,} "
-          f"links ({growth.seconds:.1f} s)", flush=True)
-    people = [("admin", workspace.administrator), ("sales", workspace.salesperson)]
-    measurements: list[Measurement] = []
-    with running_server(os.environ, data_dir / "server.log") as base_url:
-        for who, user in people:
-            visitor = sign_in(base_url, who, user.username, PASSWORD)
-            detail_ids = sample_visible_account_ids(user, plan.requests + plan.warm_up, rng)
-            pages, api = _endpoints(detail_ids)
-            for endpoints, session in ((pages, visitor.browser), (api, visitor.api)):
-                for endpoint in endpoints:
-                    result = measure(session, base_url, endpoint, who, plan)
-                    measurements.append(result)
-                    print(f"   {who:5} {endpoint.name:62} median {result.median_ms:7.1f}  "
-                          f"p95 {result.p95_ms:7.1f} ms  (n={len(result.server_ms)})",
-                          flush=True)
-    # One row per endpoint and person, the people of one endpoint next to each other.
+
+def _grouped(measurements: list[Measurement]) -> list[Measurement]:
+    """One row per endpoint and person, the people of one endpoint next to each other."""
     position: dict[str, int] = {}
     for m in measurements:
         position.setdefault(m.endpoint.name, len(position))
-    measurements.sort(key=lambda m: position[m.endpoint.name])  # stable: admin, then sales
-    return SizeResult(size=size, growth=growth, measurements=measurements)
+    return sorted(measurements, key=lambda m: position[m.endpoint.name])  # stable: admin, sales
+
+
+def _measure_all(visitor: Visitor, base_url: str, plan: Plan,
+                 endpoints: tuple[list[Endpoint], list[Endpoint]]) -> list[Measurement]:
+    """Pages with the browser session, API calls with the token; printed as they come."""
+    measurements = []
+    pages, api = endpoints
+    for group, session in ((pages, visitor.browser), (api, visitor.api)):
+        for endpoint in group:
+            result = measure(session, base_url, endpoint, visitor.who, plan)
+            measurements.append(result)
+            print(f"   {visitor.who:5} {endpoint.name:62} median {result.median_ms:7.1f}  "
+                  f"p95 {result.p95_ms:7.1f} ms  (n={len(result.server_ms)})", flush=True)
+    return measurements
+
+
+def _measure_size(size: int, workspace: Workspace, setup: SalesSetup, rng: random.Random,
+                  plan: Plan, data_dir: Path) -> SizeResult:
+    from dataset import PASSWORD, grow_to, refresh_statistics, sample_ids
+    from sales_dataset import grow_sales_to
+
+    from stageflow.accounts.access import accounts_for
+    from stageflow.sales.access import records_for
+
+    print(f"\n== {size:,} records: generating data …", flush=True)
+    growth = grow_to(size, workspace, rng)
+    print(f"   {growth.accounts:,} accounts, {growth.contacts:,} contacts, {growth.links:,} "
+          f"links ({growth.seconds:.1f} s)", flush=True)
+    sales = grow_sales_to(size, workspace, setup, rng)
+    print(f"   {sales.opportunities:,} opportunities, {sales.leads:,} leads, "
+          f"{sales.stage_changes:,} stage changes ({sales.seconds:.1f} s)", flush=True)
+    print(f"   statistics refreshed ({refresh_statistics():.1f} s)", flush=True)
+    people = [("admin", workspace.administrator), ("sales", workspace.salesperson)]
+    measurements: list[Measurement] = []
+    sales_measurements: list[Measurement] = []
+    wanted = plan.requests + plan.warm_up
+    with running_server(os.environ, data_dir / "server.log") as base_url:
+        for who, user in people:
+            visitor = sign_in(base_url, who, user.username, PASSWORD)
+            measurements += _measure_all(visitor, base_url, plan, _endpoints(
+                sample_ids(accounts_for(user), wanted, rng)))
+            sales_measurements += _measure_all(visitor, base_url, plan, _sales_endpoints(
+                setup.opportunities.key, workspace.salesperson.pk,
+                sample_ids(records_for(user, "opportunity"), wanted, rng)))
+    return SizeResult(size=size, growth=growth, measurements=_grouped(measurements),
+                      sales=sales, sales_measurements=_grouped(sales_measurements))
 
 
 def main() -> int:
@@ -134,24 +196,33 @@ def main() -> int:
 
         django.setup()
         from dataset import create_workspace
+        from sales_dataset import install_pipelines
+        from service_timings import run_service_benchmarks
 
         call_command("migrate", interactive=False, verbosity=0)
         workspace = create_workspace()
+        setup = install_pipelines(workspace)
         plan = Plan(requests=args.requests, budget_seconds=args.budget)
         rng = random.Random(SEED)
         try:
-            sizes = [_measure_size(size, workspace, rng, plan, data_dir)
+            sizes = [_measure_size(size, workspace, setup, rng, plan, data_dir)
                      for size in sorted(args.sizes)]
         except (BenchError, ServerError) as error:
             print(f"\nbench failed: {error}", file=sys.stderr)
             keep_data = True  # for the server's log
             return 1
-        text = render(sizes, engine, plan, time.perf_counter() - started)
+        print(f"\n== service layer at {sizes[-1].sales.opportunities:,} opportunities …",
+              flush=True)
+        services = run_service_benchmarks(workspace.administrator, rng)
+        text = render(sizes, services, engine, plan, time.perf_counter() - started)
         args.output.write_text(text, encoding="utf-8")
         print()
         for result in sizes:
             print("\n".join(size_table(result)), end="\n\n")
-        print("\n".join(engine_table(engine)))
+            print("\n".join(sales_table(result)), end="\n\n")
+        print("\n".join(results_table(services_title(sizes[-1].sales.opportunities),
+                                      services)), end="\n\n")
+        print("\n".join(results_table(ENGINE_TITLE, engine)))
         print(f"\nWritten to {args.output} in {(time.perf_counter() - started) / 60:.1f} min.")
         return 0
     finally:

@@ -120,3 +120,17 @@ NOTES: Final[tuple[str, ...]] = (
     "", "", "", "Prefers a call in the morning.", "Gate code 4471.", "Dog on premises.",
     "Annual maintenance contract.", "Referred by a neighbour.", "Pays by invoice, 30 days.",
 )
+
+# What a pool, pest or lawn service company quotes for: the start of opportunity and lead titles.
+SERVICES: Final[tuple[str, ...]] = (
+    "Weekly pool service", "Pool opening", "Pool closing", "Pump replacement", "Heater repair",
+    "Filter cleaning", "Salt system install", "Leak detection", "Liner replacement",
+    "Safety cover", "Pest control plan", "Termite treatment", "Mosquito treatment",
+    "Lawn care plan", "Aeration and seeding", "Gutter cleaning", "Window cleaning",
+    "Spring clean-up", "Irrigation repair", "Tree trimming",
+)
+
+LEAD_SOURCES: Final[tuple[str, ...]] = ("phone", "website", "referral", "")
+
+RECORD_TAGS: Final[tuple[str, ...]] = ("Quote", "Sales Followup", "Schedule", "Repeat customer",
+                                       "Commercial", "Priority")
