@@ -497,3 +497,25 @@ def test_the_toggle_only_takes_a_post(as_admin, make_rule):
     rule = make_rule()
 
     assert as_admin.get(f"/automation/rules/{rule.pk}/toggle/").status_code == 405
+
+
+def test_a_dry_run_shows_what_the_rule_would_have_done_and_saves_nothing(as_admin, admin,
+                                                                         recruitment):
+    from stageflow.sales import services as sales
+
+    won = sales.record_create(actor=admin, via=Via.API, kind="opportunity",
+                              values={"title": "Big win"})
+    sales.record_move_to_stage(actor=admin, via=Via.API, record=won, stage="o_won")
+    rules_before = Rule.objects.count()
+
+    response = submit(as_admin, NEW, {
+        "name": "Celebrate", "event": "opportunity.won", "dry_run": "1",
+        "actions-0-action": "add_tag", "actions-0-tag": "Celebrated"})
+
+    page = _text(response)
+    assert response.status_code == 200
+    assert "Dry run: nothing was saved or sent" in page
+    assert "It would have acted on 1 record" in page
+    assert "Big win" in page
+    assert Rule.objects.count() == rules_before
+    assert not won.tags.filter(name="Celebrated").exists()

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from stageflow.automation import catalogue, selectors, services
 from stageflow.automation.models import Firing, Rule
+from stageflow.automation.preview import Preview
 from stageflow.core.errors import InvalidInput, NotFound, StageflowError, StaleVersion
 from stageflow.people.models import User
 from stageflow.sales.access import records_for
@@ -136,23 +137,30 @@ def _with_key(values: dict[str, Any], rule: Rule | None) -> dict[str, Any]:
     return values
 
 
+def _posted_values(rule: Rule | None, editor: RuleEditor,
+                   choices: RuleChoices) -> tuple[dict[str, Any] | None, RuleEditor]:
+    """What the form says: its YAML when that was changed, else its fields."""
+    if not editor.yaml_changed():
+        return _with_key(editor.values(), rule), editor
+    text = editor.posted_yaml
+    original = str(editor.rule_form.cleaned_data.get("rule_yaml_original") or "")
+    try:
+        values = _with_key(read_rule_yaml(text), rule)
+    except ValueError as problem:
+        editor.rule_form.add_error("rule_yaml", str(problem))
+        editor.used_yaml = True
+        return None, editor
+    version = editor.version
+    editor = RuleEditor.for_values(choices, values, version=version, bound=True)
+    editor.keep_yaml(text, original)
+    return values, editor
+
+
 def _save(user: User, rule: Rule | None, editor: RuleEditor,
           choices: RuleChoices) -> tuple[Rule | None, RuleEditor]:
-    """Save what the form says: its YAML when that was changed, else its fields."""
-    if editor.yaml_changed():
-        text = editor.posted_yaml
-        original = str(editor.rule_form.cleaned_data.get("rule_yaml_original") or "")
-        try:
-            values = _with_key(read_rule_yaml(text), rule)
-        except ValueError as problem:
-            editor.rule_form.add_error("rule_yaml", str(problem))
-            editor.used_yaml = True
-            return None, editor
-        version = editor.version
-        editor = RuleEditor.for_values(choices, values, version=version, bound=True)
-        editor.keep_yaml(text, original)
-    else:
-        values = _with_key(editor.values(), rule)
+    values, editor = _posted_values(rule, editor, choices)
+    if values is None:
+        return None, editor
     try:
         saved = services.rule_save(actor=user, values=values, rule=rule,
                                    expected_version=editor.version)
@@ -167,12 +175,26 @@ def _save(user: User, rule: Rule | None, editor: RuleEditor,
     return None, editor
 
 
+def _dry_run(user: User, rule: Rule | None, editor: RuleEditor,
+             choices: RuleChoices) -> tuple[Preview | None, RuleEditor]:
+    """What the rule as posted would have done lately; nothing is saved."""
+    values, editor = _posted_values(rule, editor, choices)
+    if values is None:
+        return None, editor
+    try:
+        return services.rule_dry_run(actor=user, values=values, rule=rule), editor
+    except StageflowError as error:
+        editor.show_errors(error)
+        return None, editor
+
+
 @login_required
 def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
     user = administrator(request)
     rule = _rule(rule_id) if rule_id is not None else None
     choices = rule_choices(page_language())
     status = 200
+    preview: Preview | None = None
     if request.method != "POST":
         editor = RuleEditor.for_values(choices, rule_values(rule) if rule else NEW_RULE,
                                        version=rule.version if rule else None)
@@ -181,7 +203,10 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         editor.parse()
         # Without JavaScript, "Show the inputs for my choices" posts the form only to show the
         # inputs the chosen event and actions need.
-        if "refresh" not in request.POST:
+        if "dry_run" in request.POST:
+            preview, editor = _dry_run(user, rule, editor, choices)
+            status = 200 if preview is not None else 422
+        elif "refresh" not in request.POST:
             saved, editor = _save(user, rule, editor, choices)
             if saved is not None:
                 messages.success(request, _("Rule “%(name)s” saved.") % {"name": saved.name})
@@ -191,7 +216,7 @@ def rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
         editor.rule_form.fields["key"].widget.attrs["data-autofill"] = "name"
     return render(request, "web/automation/rule_form.html", {
         "rule": rule, "editor": editor, "form": editor.rule_form,
-        "conditions": editor.conditions_form}, status=status)
+        "conditions": editor.conditions_form, "preview": preview}, status=status)
 
 
 @login_required
