@@ -200,8 +200,8 @@ def test_list_runs_a_fixed_number_of_queries(api_as, admin, make_account, rows,
     client = api_as(admin)
     client.get("/accounts", limit=1)  # warm the token's last-used stamp
 
-    # token look-up, roles, count, page
-    with django_assert_num_queries(4):
+    # token look-up, roles, count, page, the page's tags
+    with django_assert_num_queries(5):
         response = client.get("/accounts", limit=100)
 
     assert response.json()["count"] == rows + 1
@@ -224,3 +224,25 @@ def test_phone_search_finds_numbers_however_they_are_typed(api_as, office_north,
     response = api_as(office_north).get("/accounts", q=typed).json()
 
     assert [a["name"] for a in response["items"]] == found
+
+
+def test_s4_accounts_carry_tags_that_filter_the_list(api_as, office_north):
+    client = api_as(office_north)
+
+    created = client.post("/accounts", {"name": "Pat Lee", "customer_status": "lead",
+                                        "tags": ["Quote"]})
+    account_id = created.json()["id"]
+    client.post("/accounts", {"name": "Untagged"})
+    quote_queue = client.get("/accounts?tag=Quote").json()
+    client.post(f"/accounts/{account_id}/tags", {"tag": "Sales Followup"})
+    moved = client.delete(f"/accounts/{account_id}/tags/Quote").json()
+    bad_status = client.post("/accounts", {"name": "X", "customer_status": "prospect"})
+    bad_tag = client.post("/accounts", {"name": "Y", "tags": [""]})
+
+    assert created.status_code == 201
+    assert created.json()["tags"] == ["Quote"]
+    assert [item["name"] for item in quote_queue["items"]] == ["Pat Lee"]
+    assert moved["tags"] == ["Sales Followup"]
+    assert bad_status.status_code in (400, 422)
+    assert bad_tag.status_code == 422
+    assert client.get("/accounts?tag=Y").json()["count"] == 0

@@ -59,6 +59,7 @@ def account_list(
     owner_id: int | None = None,
     parent_id: int | None = None,
     top_level_only: bool = False,
+    tag: str = "",
     ordering: str = "name",
 ) -> QuerySet[Account]:
     accounts = accounts_for(user).select_related("owner", "office", "parent")
@@ -75,6 +76,9 @@ def account_list(
         accounts = accounts.filter(condition)
     if customer_status:
         accounts = accounts.filter(customer_status=customer_status)
+    if tag:
+        # Tags live in the sales app, which adds the `tags` relation to accounts.
+        accounts = accounts.filter(tags__name=tag)
     if office_id is not None:
         accounts = accounts.filter(office_id=office_id)
     if owner_id is not None:

@@ -3,6 +3,7 @@
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
@@ -15,6 +16,7 @@ from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
 from stageflow.core.history import history_of
 from stageflow.core.models import HistoryEntry, Via
 from stageflow.core.validation import normalise_phone
+from stageflow.sales.services import record_tag
 
 router = Router(tags=["accounts"])
 
@@ -43,6 +45,11 @@ class AccountFields(Schema):
 
 class AccountCreateIn(AccountFields):
     name: str
+    tags: list[str] = []
+
+
+class TagIn(Schema):
+    tag: str
 
 
 class SubAccountCreateIn(AccountFields):
@@ -78,9 +85,14 @@ class AccountOut(Schema):
     service_country: str
     notes: str
     attributes: dict[str, Any]
+    tags: list[str]
     version: int
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(account: Account) -> list[str]:
+        return [tag.name for tag in account.tags.all()]
 
     @staticmethod
     def resolve_parent(account: Account) -> dict[str, Any] | None:
@@ -106,6 +118,7 @@ class AccountFilters(Schema):
     owner: int | None = None
     parent: int | None = None
     top_level: bool = False
+    tag: str = ""
     ordering: str = "name"
 
 
@@ -123,9 +136,13 @@ class DuplicateQuery(Schema):
     phone: str = ""
 
 
+@transaction.atomic
 def _created(request: HttpRequest, values: dict[str, Any]) -> Status[Account]:
     user = caller(request)
+    tags = values.pop("tags", [])
     account = services.account_create(actor=user, via=Via.API, values=values)
+    for tag in tags:
+        record_tag(actor=user, via=Via.API, record=account, tag_name=tag)
     phones = [account.phone, account.phone_alt]
     duplicates = selectors.possible_duplicate_accounts(
         user=user, email=account.email, phones=phones, exclude_id=account.pk)
@@ -139,7 +156,8 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Query
     return selectors.account_list(
         user=caller(request), q=filters.q, customer_status=filters.customer_status or "",
         office_id=filters.office, owner_id=filters.owner, parent_id=filters.parent,
-        top_level_only=filters.top_level, ordering=filters.ordering)
+        top_level_only=filters.top_level, tag=filters.tag,
+        ordering=filters.ordering).prefetch_related("tags")
 
 
 @router.post("", response={201: AccountCreatedOut}, operation_id="create_account")
@@ -174,6 +192,22 @@ def update_account(request: HttpRequest, account_id: int, payload: AccountUpdate
         expected_version=expected_version(request, body_version))
 
 
+@router.post("/{account_id}/tags", response=AccountOut, operation_id="tag_account")
+def add_tag(request: HttpRequest, account_id: int, payload: TagIn) -> Account:
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "edit")
+    record_tag(actor=user, via=Via.API, record=account, tag_name=payload.tag)
+    return access_account_by_id(user, account_id)
+
+
+@router.delete("/{account_id}/tags/{tag}", response=AccountOut, operation_id="untag_account")
+def remove_tag(request: HttpRequest, account_id: int, tag: str) -> Account:
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "edit")
+    record_tag(actor=user, via=Via.API, record=account, tag_name=tag, add=False)
+    return access_account_by_id(user, account_id)
+
+
 @router.delete("/{account_id}", response={204: None}, operation_id="delete_account")
 def delete_account(request: HttpRequest, account_id: int) -> Status[None]:
     user = caller(request)
@@ -189,7 +223,7 @@ def delete_account(request: HttpRequest, account_id: int) -> Status[None]:
 def list_sub_accounts(request: HttpRequest, account_id: int) -> QuerySet[Account]:
     user = caller(request)
     account = access_account_by_id(user, account_id)
-    return selectors.account_list(user=user, parent_id=account.pk)
+    return selectors.account_list(user=user, parent_id=account.pk).prefetch_related("tags")
 
 
 @router.post("/{account_id}/sub-accounts", response={201: AccountCreatedOut},
