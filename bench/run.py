@@ -113,7 +113,7 @@ def _sales_endpoints(pipeline: str, owner: int,
     board = urlencode({"pipeline": pipeline, "view": "all"})
     overviews = ((f"stage `{BOARD_STAGE}` + search `heater`", {"stage": BOARD_STAGE,
                                                                "q": "heater"}),
-                 ("owner + search `pool`", {"owner": owner, "q": "pool"}))
+                 ("owner = the salesperson + search `pool`", {"owner": owner, "q": "pool"}))
     pages = [
         Endpoint("board page `/board/` (column heads with counts and totals)", ("/board/",),
                  BOARD_TARGET_MS),

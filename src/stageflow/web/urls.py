@@ -36,6 +36,8 @@ urlpatterns = [
     path("accounts/<int:account_id>/", views.account_detail, name="account_detail"),
     path("accounts/<int:account_id>/edit/", views.account_edit, name="account_edit"),
     path("accounts/<int:account_id>/delete/", views.account_delete, name="account_delete"),
+    path("accounts/<int:account_id>/tags/", views.account_tag, name="account_tag"),
+    path("accounts/<int:account_id>/tags/remove/", views.account_untag, name="account_untag"),
     path("accounts/<int:parent_id>/sub-accounts/new/", views.account_create,
          name="sub_account_create"),
     path("contacts/", views.contact_list, name="contact_list"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
@@ -32,6 +33,7 @@ from stageflow.people.services import (
     ensure_manages_workspace,
 )
 from stageflow.sales.access import records_for
+from stageflow.sales.services import record_tag
 from stageflow.web.attribute_display import attribute_rows
 from stageflow.web.forms import (
     AccountForm,
@@ -55,6 +57,45 @@ def administrator(request: HttpRequest) -> User:
     user = signed_in_user(request)
     ensure_manages_workspace(user)
     return user
+
+
+class TagForm(forms.Form):
+    tag = forms.CharField(label=_("Tag"), max_length=60)
+
+
+def tag_bar(target: Any, tag_url: str, untag_url: str, form: forms.Form | None = None,
+            *, may_edit: bool = True) -> dict[str, Any]:
+    """What the tags bar of a lead, opportunity or account page shows."""
+    return {"tags": list(target.tags.all()), "tag_form": form or TagForm(), "tag_url": tag_url,
+            "untag_url": untag_url, "may_edit": may_edit}
+
+
+def tags_response(request: HttpRequest, target: Any, tag_url: str, untag_url: str,
+                  form: forms.Form | None = None, status: int = 200) -> HttpResponse:
+    """After a tag change: the redrawn bar for htmx, else back to the page with any error."""
+    if not getattr(request, "htmx", False):
+        if form is not None and form.errors:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values()
+                                            for e in errs))
+        return redirect(target.get_absolute_url())
+    return render(request, "web/_tags.html", tag_bar(target, tag_url, untag_url, form),
+                  status=status)
+
+
+def change_tag(request: HttpRequest, target: Any, *, add: bool, tag_url: str,
+               untag_url: str) -> HttpResponse:
+    """Add the posted tag to (or remove it from) a record the user may edit."""
+    user = signed_in_user(request)
+    form = TagForm(request.POST)
+    if not form.is_valid():
+        return tags_response(request, target, tag_url, untag_url, form, 422)
+    try:
+        record_tag(actor=user, via=Via.WEB, record=target, tag_name=form.cleaned_data["tag"],
+                   add=add)
+    except StageflowError as error:
+        show_service_errors(form, error)
+        return tags_response(request, target, tag_url, untag_url, form, 422)
+    return tags_response(request, target, tag_url, untag_url)
 
 
 def page_language() -> str:
@@ -165,9 +206,31 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
         "attribute_rows": attribute_rows("account", account.attributes or {},
                                          get_language() or "en"),
     }
+    context.update(tag_bar(account, *_account_tag_urls(account), may_edit=context["may_edit"]))
     if tab == "history":
         context["history"] = history_of(account)[:200]
     return render(request, "web/accounts/detail.html", context)
+
+
+def _account_tag_urls(account: Account) -> tuple[str, str]:
+    return (reverse("web:account_tag", args=[account.pk]),
+            reverse("web:account_untag", args=[account.pk]))
+
+
+@login_required
+@require_POST
+def account_tag(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = access_account_by_id(signed_in_user(request), account_id, "edit")
+    tag_url, untag_url = _account_tag_urls(account)
+    return change_tag(request, account, add=True, tag_url=tag_url, untag_url=untag_url)
+
+
+@login_required
+@require_POST
+def account_untag(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = access_account_by_id(signed_in_user(request), account_id, "edit")
+    tag_url, untag_url = _account_tag_urls(account)
+    return change_tag(request, account, add=False, tag_url=tag_url, untag_url=untag_url)
 
 
 def _duplicates_block(form: AccountForm | ContactForm, duplicates: list[Any]) -> bool:

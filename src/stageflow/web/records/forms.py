@@ -204,10 +204,6 @@ class RoleForm(forms.Form):
     role = forms.CharField(label=_("Role"), max_length=60, required=False)
 
 
-class TagForm(forms.Form):
-    tag = forms.CharField(label=_("Tag"), max_length=60)
-
-
 # The creation wizard -------------------------------------------------------------------------
 
 class AccountStepForm(forms.Form):

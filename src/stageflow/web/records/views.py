@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -48,14 +47,13 @@ from stageflow.web.records.forms import (
     FollowOnForm,
     RecordEditForm,
     RoleForm,
-    TagForm,
     TransitionForm,
     live_pipelines,
     service_values,
 )
 from stageflow.web.records.kinds import RecordKind, kind_named
 from stageflow.web.records.overview import transition_buttons
-from stageflow.web.views import page_language, signed_in_user
+from stageflow.web.views import change_tag, page_language, signed_in_user, tag_bar
 
 Record = Lead | Opportunity
 TABS = ("general", "contacts", "follow-ons", "history", "workflow")
@@ -142,8 +140,8 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
         "may_edit": may_edit, "may_delete": may_record(user, "delete", record),
         "options": transition_buttons(record, selectors.transition_options(record))
         if may_edit else [],
-        "tags": list(record.tags.all()), "tag_form": TagForm(),
         "contact_count": RecordContact.objects.filter(**{kind: record}).count(),
+        **tag_bar(record, *_tag_urls(kind, record), may_edit=may_edit),
     }
     # Related opportunities are listed only as far as the user's scope reaches.
     visible = records_for(user, "opportunity").order_by("created_at", "id")
@@ -348,44 +346,25 @@ def follow_on_start(request: HttpRequest, kind: str, record_id: int) -> HttpResp
 
 # Tags and contacts ---------------------------------------------------------------------------
 
-def _tags_response(request: HttpRequest, record: Record, form: forms.Form | None = None,
-                   status: int = 200) -> HttpResponse:
-    if not _is_htmx(request):
-        if form is not None and form.errors:
-            messages.error(request, " ".join(str(e) for errs in form.errors.values()
-                                            for e in errs))
-        return redirect(record.get_absolute_url())
-    return render(request, "web/records/_tags.html", {
-        "kind": kind_named("lead" if isinstance(record, Lead) else "opportunity"),
-        "record": record, "tags": list(record.tags.all()), "tag_form": form or TagForm(),
-        "may_edit": True}, status=status)
+def _tag_urls(kind: str, record: Record) -> tuple[str, str]:
+    urls = kind_named(kind).urls
+    return reverse(urls["tag"], args=[record.pk]), reverse(urls["untag"], args=[record.pk])
 
 
 @login_required
 @require_POST
 def record_tag(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    record = access_record_by_id(user, kind, record_id, "edit")
-    form = TagForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_tag(actor=user, via=Via.WEB, record=record,
-                                tag_name=form.cleaned_data["tag"])
-        except StageflowError as error:
-            show_service_errors(form, error)
-            return _tags_response(request, record, form, 422)
-        return _tags_response(request, record)
-    return _tags_response(request, record, form, 422)
+    record = access_record_by_id(signed_in_user(request), kind, record_id, "edit")
+    tag_url, untag_url = _tag_urls(kind, record)
+    return change_tag(request, record, add=True, tag_url=tag_url, untag_url=untag_url)
 
 
 @login_required
 @require_POST
 def record_untag(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
-    user = signed_in_user(request)
-    record = access_record_by_id(user, kind, record_id, "edit")
-    services.record_tag(actor=user, via=Via.WEB, record=record,
-                        tag_name=request.POST.get("tag", ""), add=False)
-    return _tags_response(request, record)
+    record = access_record_by_id(signed_in_user(request), kind, record_id, "edit")
+    tag_url, untag_url = _tag_urls(kind, record)
+    return change_tag(request, record, add=False, tag_url=tag_url, untag_url=untag_url)
 
 
 def _contacts_response(request: HttpRequest, record: Record, kind: str,
