@@ -47,21 +47,28 @@ def on_event(event: DomainEvent) -> None:
     found = catalogue.rule_events(event)
     if not found:
         return
+    if event.name.endswith(".transitioned") and event.payload.get("has_triggers"):
+        _run_transition_triggers(event)
     names = {item.name for item in found}
     rules = list(Rule.objects.filter(event__in=names, active=True).select_related("pipeline"))
-    if event.name.endswith(".transitioned"):
-        _run_transition_triggers(event)
     if not rules:
         return
+    # The record and what conditions read of it are loaded once per event, however many
+    # rules listen: conditions see the record as the event left it.
+    loaded: dict[tuple[str, int], tuple[Record | None, dict[str, Any] | None]] = {}
     for rule_event in found:
         candidates = [rule for rule in rules if rule.event == rule_event.name]
         if not candidates:
             continue
-        record = load_record(rule_event.record_type, rule_event.record_id)
-        if record is None:
+        key = (rule_event.record_type, rule_event.record_id)
+        if key not in loaded:
+            record = load_record(*key)
+            loaded[key] = (record, record_state(record) if record is not None else None)
+        record, state = loaded[key]
+        if record is None or state is None:
             continue
         for rule in candidates:
-            if rule_applies(rule, record, rule_event.facts):
+            if rule_applies(rule, record, rule_event.facts, state):
                 fire(rule, record, event=rule_event.name, facts=rule_event.facts)
 
 
@@ -86,10 +93,11 @@ def record_state(record: Record) -> dict[str, Any]:
     }
 
 
-def rule_applies(rule: Rule, record: Record, facts: Mapping[str, Any]) -> bool:
+def rule_applies(rule: Rule, record: Record, facts: Mapping[str, Any],
+                 state: Mapping[str, Any] | None = None) -> bool:
     if rule.pipeline_id is not None and rule.pipeline_id != record.pipeline_id:
         return False
-    return matches(rule.conditions or {}, record_state(record), facts)
+    return matches(rule.conditions or {}, state or record_state(record), facts)
 
 
 def fire(rule: Rule, record: Record, *, event: str, facts: Mapping[str, Any],

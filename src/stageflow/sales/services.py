@@ -233,7 +233,10 @@ def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str
 # Changing ----------------------------------------------------------------------------------
 
 def _locked(record: WorkflowRecord) -> WorkflowRecord:
-    return type(record).objects.select_for_update().get(pk=record.pk)
+    # The related rows are read for the history snapshot, not changed: only the record is
+    # locked.
+    return (type(record).objects.select_for_update(of=("self",))
+            .select_related("owner", "office", "account", "contact").get(pk=record.pk))
 
 
 @transaction.atomic
@@ -327,7 +330,8 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
                "from_step": from_step, "to_step": record.step, "status": record.status,
                "from_status": before.get("status"), "stage_change_id": change.pk,
                "from_stage_group": _group_of(definition, from_stage),
-               "to_stage_group": _group_of(definition, record.stage)}
+               "to_stage_group": _group_of(definition, record.stage),
+               "has_triggers": _has_triggers(definition, transition)}
     events.emit(f"{kind}.transitioned", **payload)
     if record.stage != from_stage:
         events.emit(f"{kind}.stage_changed", **payload)
@@ -336,6 +340,13 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
     # The transition's triggers and rules may have changed the record since: return it as is.
     record.refresh_from_db()
     return record
+
+
+def _has_triggers(definition: engine.PipelineDefinition, transition: str) -> bool:
+    """Whether the workflow puts triggers or messages on this transition (automation runs
+    them)."""
+    return any(item.key == transition and (item.triggers or item.communications)
+               for item in definition.transitions)
 
 
 def _group_of(definition: engine.PipelineDefinition, stage: str) -> str | None:
