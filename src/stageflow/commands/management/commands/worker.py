@@ -26,6 +26,8 @@ from stageflow.core import clock
 
 logger = logging.getLogger(__name__)
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
+# RQ must run jobs with the Tasks API's job class, which calls the task function.
+RQ_JOB_CLASS = "django_tasks_rq.backend.Job"
 
 
 def drain_database_queue() -> None:
@@ -54,11 +56,13 @@ class Command(BaseCommand):
             self._scan()
             if uses_database_queue:
                 drain_database_queue()
+            else:
+                call_command("rqworker", "default", burst=True, job_class=RQ_JOB_CLASS)
             return
         if not uses_database_queue:
             threading.Thread(target=self._scan_forever, args=(options["scan_every"],),
                              daemon=True).start()
-            call_command("rqworker", "default")
+            call_command("rqworker", "default", job_class=RQ_JOB_CLASS)
             return
         self.stdout.write("Worker started: delivering messages and scanning timed rules.")
         next_scan = 0.0
