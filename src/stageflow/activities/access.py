@@ -11,10 +11,12 @@ from stageflow.accounts.access import (
     accounts_for,
     contacts_for,
 )
+from stageflow.accounts.models import Account, Contact
 from stageflow.activities.models import Activity, Attachment
 from stageflow.core.errors import InvalidInput, NotFound
 from stageflow.people.models import User
 from stageflow.sales.access import access_record_by_id, records_for
+from stageflow.sales.models import Lead, Opportunity
 
 
 def _visible_parents(user: User) -> Q:
@@ -46,13 +48,14 @@ def access_attachment_by_id(user: User, attachment_id: int) -> Attachment:
     return attachment
 
 
-def access_parent(user: User, kind: str, record_id: int, action: str = "view") -> object:
-    """The lead, opportunity, account or contact an activity or attachment is added to."""
+def access_parent(user: User, kind: str, record_id: int,
+                  action: str = "view") -> Lead | Opportunity | Account | Contact:
+    """The lead, opportunity, account or contact something is added to or sent from."""
     if kind in ("lead", "opportunity"):
         return access_record_by_id(user, kind, record_id, action)
     if kind == "account":
         return access_account_by_id(user, record_id, action)
     if kind == "contact":
         return access_contact_by_id(user, record_id, action)
-    raise InvalidInput(_("Activities belong to a lead, opportunity, account or contact."),
+    raise InvalidInput(_("Choose a lead, opportunity, account or contact."),
                        fields={"record_type": "lead, opportunity, account or contact"})

@@ -127,7 +127,7 @@ def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Qu
     user = caller(request)
     if filters.record_type and filters.record_id:
         parent = access_parent(user, filters.record_type, filters.record_id)
-        activities = selectors.activities_of(user, filters.record_type, parent.pk)  # type: ignore[attr-defined]
+        activities = selectors.activities_of(user, filters.record_type, parent.pk)
     else:
         activities = activities_for(user)
     if filters.mine:
@@ -142,7 +142,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[Activit
     user = caller(request)
     parent = access_parent(user, payload.record_type, payload.record_id)
     values = payload.model_dump(exclude={"record_type", "record_id"}, exclude_unset=True)
-    activity = services.activity_create(actor=user, via=Via.API, parent=parent,  # type: ignore[arg-type]
+    activity = services.activity_create(actor=user, via=Via.API, parent=parent,
                                         values=values)
     return Status(201, activity)
 
@@ -184,7 +184,7 @@ def my_reminders(request: HttpRequest) -> QuerySet[Activity]:
 def list_attachments(request: HttpRequest, query: Query[RecordQuery]) -> QuerySet[Attachment]:
     user = caller(request)
     parent = access_parent(user, query.record_type, query.record_id)
-    return selectors.attachments_of(user, query.record_type, parent.pk).select_related(  # type: ignore[attr-defined]
+    return selectors.attachments_of(user, query.record_type, parent.pk).select_related(
         *PARENTS)
 
 
@@ -193,7 +193,7 @@ def upload_attachment(request: HttpRequest, record_type: Form[str], record_id: F
                       file: File[UploadedFile]) -> Status[Attachment]:
     user = caller(request)
     parent = access_parent(user, record_type, record_id)
-    attachment = services.attachment_upload(actor=user, via=Via.API, parent=parent,  # type: ignore[arg-type]
+    attachment = services.attachment_upload(actor=user, via=Via.API, parent=parent,
                                             upload=file)
     return Status(201, attachment)
 

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from stageflow.activities.access import access_parent
 from stageflow.api.common import Ref, caller, expected_version, ref
 from stageflow.communications import selectors, services
-from stageflow.communications.access import access_message_by_id, access_record
+from stageflow.communications.access import access_message_by_id
 from stageflow.communications.models import MessageTemplate, OutboxMessage
 from stageflow.communications.templating import merge_context, render_text
 from stageflow.core.errors import InvalidInput, NotFound
@@ -172,7 +173,7 @@ def create_template(request: HttpRequest, payload: TemplateIn) -> Status[Message
 def list_templates_for_record(request: HttpRequest, record_type: str, record_id: int,
                               kind: str = MessageTemplate.Kind.EMAIL) -> list[MessageTemplate]:
     """The templates offered on this record at its current stage."""
-    record = access_record(caller(request), record_type, record_id)
+    record = access_parent(caller(request), record_type, record_id)
     return selectors.templates_for(record, kind)
 
 
@@ -205,7 +206,7 @@ def preview_template(request: HttpRequest, key: str, payload: PreviewIn) -> dict
     """The template filled in from a record you can see; 422 names subject or body when it
     cannot be filled in."""
     template = _template(key)
-    record = access_record(caller(request), payload.record_type, payload.record_id)
+    record = access_parent(caller(request), payload.record_type, payload.record_id)
     rendered = render_text(
         kind=template.kind,
         subject=template.subject if payload.subject is None else payload.subject,
@@ -245,7 +246,7 @@ def send_message(request: HttpRequest, payload: ComposeIn) -> Status[OutboxMessa
     template is filled in; text you send is sent as written. An `Idempotency-Key` header makes
     a repeated request return the first message instead of sending twice."""
     user = caller(request)
-    record = access_record(user, payload.record_type, payload.record_id, "edit")
+    record = access_parent(user, payload.record_type, payload.record_id, "edit")
     template = _template(payload.template) if payload.template else None
     if template is not None and template.record_type not in ("", payload.record_type):
         raise InvalidInput(_("This template is for %(type)s.") % {

@@ -12,35 +12,18 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from stageflow.accounts.access import (
-    access_account_by_id,
-    access_contact_by_id,
     accounts_for,
     contacts_for,
 )
-from stageflow.accounts.models import Account, Contact
 from stageflow.communications.models import OutboxMessage
-from stageflow.core.errors import InvalidInput, NotAllowed, NotFound
+from stageflow.core.errors import NotAllowed, NotFound
 from stageflow.people import permissions
 from stageflow.people.models import User
-from stageflow.sales.access import access_record_by_id, records_for
-from stageflow.sales.models import Lead, Opportunity
+from stageflow.sales.access import records_for
 
 RECORD_TYPES = ("lead", "opportunity", "account", "contact")
 PERMISSION_TYPES = {"lead": "leads", "opportunity": "opportunities", "account": "accounts",
                     "contact": "contacts"}
-
-
-def access_record(user: User, record_type: str, record_id: int,
-                  action: str = "view") -> Lead | Opportunity | Account | Contact:
-    """The record a message is sent from or previewed against: 404 unseen, 403 not allowed."""
-    if record_type in ("lead", "opportunity"):
-        return access_record_by_id(user, record_type, record_id, action)
-    if record_type == "account":
-        return access_account_by_id(user, record_id, action)
-    if record_type == "contact":
-        return access_contact_by_id(user, record_id, action)
-    raise InvalidInput(_("Messages are sent from a lead, opportunity, account or contact."),
-                       fields={"record_type": "lead, opportunity, account or contact"})
 
 
 def ensure_may_send_from(user: User, record: models.Model) -> None:

@@ -46,7 +46,7 @@ def _back(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     if getattr(request, "htmx", False):
         return _panel(request, kind, record_id)
     return redirect(request.POST.get("next") or access_parent(
-        signed_in_user(request), kind, record_id).get_absolute_url())  # type: ignore[attr-defined]
+        signed_in_user(request), kind, record_id).get_absolute_url())
 
 
 @login_required
@@ -62,7 +62,7 @@ def add_activity(request: HttpRequest, kind: str, record_id: int) -> HttpRespons
     form = ActivityForm(request.POST)
     if form.is_valid():
         try:
-            services.activity_create(actor=user, via=Via.WEB, parent=parent,  # type: ignore[arg-type]
+            services.activity_create(actor=user, via=Via.WEB, parent=parent,
                                      values=form.cleaned_data)
         except StageflowError as error:
             show_service_errors(form, error)
@@ -80,7 +80,7 @@ def upload(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.attachment_upload(actor=user, via=Via.WEB, parent=parent,  # type: ignore[arg-type]
+            services.attachment_upload(actor=user, via=Via.WEB, parent=parent,
                                        upload=form.cleaned_data["file"])
         except StageflowError as error:
             show_service_errors(form, error)

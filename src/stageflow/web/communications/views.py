@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stageflow.accounts.models import Account, Contact
+from stageflow.activities.access import access_parent
 from stageflow.communications import selectors, services
-from stageflow.communications.access import access_message_by_id, access_record
+from stageflow.communications.access import access_message_by_id
 from stageflow.communications.models import MessageTemplate, OutboxMessage
 from stageflow.communications.recipients import (
     CONTACT_SPECS,
@@ -100,7 +101,7 @@ def _preview(request: HttpRequest, user: User, form: TemplateForm,
         return None
     data = form.cleaned_data
     try:
-        record = access_record(user, preview_form.cleaned_data["preview_record_type"],
+        record = access_parent(user, preview_form.cleaned_data["preview_record_type"],
                                preview_form.cleaned_data["preview_record_id"])
         return render_text(kind=data["kind"],
                            subject=data["subject"] if data["kind"] == "email" else "",
@@ -295,7 +296,7 @@ def compose(request: HttpRequest) -> HttpResponse:
     record_id = source.get("record_id", "")
     if not record_id.isdigit():
         raise NotFound(_("Choose the record to send from."))
-    record = access_record(user, record_type, int(record_id), "edit")
+    record = access_parent(user, record_type, int(record_id), "edit")
     channel = source.get("channel") or OutboxMessage.Channel.EMAIL
     if channel not in (OutboxMessage.Channel.EMAIL, OutboxMessage.Channel.SMS):
         channel = OutboxMessage.Channel.EMAIL
@@ -345,7 +346,7 @@ def document(request: HttpRequest, key: str) -> HttpResponse:
     record_id = request.GET.get("record_id", "")
     if not record_id.isdigit():
         raise NotFound(_("Choose the record the document is for."))
-    record = access_record(user, request.GET.get("record_type", ""), int(record_id))
+    record = access_parent(user, request.GET.get("record_type", ""), int(record_id))
     template = next((item for item in selectors.templates_for(record, MessageTemplate.Kind.DOCUMENT)
                      if item.key == key), None)
     if template is None:
