@@ -519,3 +519,10 @@ def test_a_dry_run_shows_what_the_rule_would_have_done_and_saves_nothing(as_admi
     assert "Big win" in page
     assert Rule.objects.count() == rules_before
     assert not won.tags.filter(name="Celebrated").exists()
+
+
+def test_the_list_says_each_rules_conditions_in_a_line(as_admin, recruitment):
+    page = _text(as_admin.get("/automation/rules/"))
+
+    assert "has not been changed for a number of days (stage group open · days 14)" in page
+    assert "stage is changed to (stage o_won)" in page

@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from stageflow.automation import catalogue, selectors, services
@@ -65,11 +66,44 @@ def _record_types(found: Iterable[str]) -> list[str]:
 
 # --- the rules ---------------------------------------------------------------------------------
 
+CONDITION_WORDS = {
+    "stage": gettext_lazy("stage"), "status": gettext_lazy("status"),
+    "stage_group": gettext_lazy("stage group"), "tags": gettext_lazy("with tags"),
+    "without_tags": gettext_lazy("without tags"), "office": gettext_lazy("office"),
+    "tag": gettext_lazy("tag"), "field": gettext_lazy("field"),
+    "transition": gettext_lazy("transition"), "days": gettext_lazy("days"),
+    "pipeline": gettext_lazy("pipeline"),
+}
+
+
+def describe_conditions(conditions: Any) -> str:
+    """A rule's conditions in a line: "stage o_won · days 14 · 2 comparisons"."""
+    if not isinstance(conditions, dict):
+        return ""
+    parts = []
+    for key, word in CONDITION_WORDS.items():
+        value = conditions.get(key)
+        if value not in (None, "", []):
+            shown = ", ".join(str(item) for item in value) if isinstance(value, list) else value
+            parts.append(f"{word} {shown}")
+    if conditions.get("unless_planned_activity"):
+        parts.append(str(gettext_lazy("unless an activity is planned")))
+    comparisons = len(conditions.get("where") or [])
+    if comparisons:
+        parts.append(ngettext("%(count)s comparison", "%(count)s comparisons", comparisons)
+                     % {"count": comparisons})
+    return " · ".join(parts)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleRow:
     rule: Rule
     event_label: str
     action_labels: list[str]
+
+    @property
+    def conditions(self) -> str:
+        return describe_conditions(self.rule.conditions)
 
     @property
     def last_outcome_label(self) -> str:
