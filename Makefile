@@ -44,14 +44,17 @@ test-sqlite: install-dev
 
 test-postgres: install-dev
 	@if scripts/postgres-available "$(PG_TEST_URL)"; then \
-		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/pytest; \
+		DATABASE_URL="$(PG_TEST_URL)" REDIS_TEST_URL=redis://127.0.0.1:6379/14 \
+			$(BIN)/pytest --output=test-results-postgres; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "PostgreSQL is required in CI but $(PG_TEST_URL) does not answer." >&2; exit 1; \
 	else \
 		echo "PostgreSQL is not reachable at $(PG_TEST_URL): its run of the suite is skipped."; \
 	fi
 
-test: lint test-sqlite test-postgres
+# The two databases' runs share the machine's cores; each one's output is printed whole.
+test: lint
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-postgres
 
 bench: install-dev
 	$(BIN)/python bench/run.py
