@@ -50,26 +50,40 @@ def on_event(event: DomainEvent) -> None:
     if event.name.endswith(".transitioned") and event.payload.get("has_triggers"):
         _run_transition_triggers(event)
     names = {item.name for item in found}
-    rules = list(Rule.objects.filter(event__in=names, active=True).select_related("pipeline"))
+    rules = list(Rule.objects.filter(event__in=names, active=True).only(
+        "key", "name", "event", "pipeline_id", "conditions", "actions").order_by(
+        "position", "id"))
     if not rules:
         return
     # The record and what conditions read of it are loaded once per event, however many
     # rules listen: conditions see the record as the event left it.
     loaded: dict[tuple[str, int], tuple[Record | None, dict[str, Any] | None]] = {}
+    reads_tags = any({"tags", "without_tags"} & set(rule.conditions or {}) for rule in rules)
     for rule_event in found:
         candidates = [rule for rule in rules if rule.event == rule_event.name]
         if not candidates:
             continue
         key = (rule_event.record_type, rule_event.record_id)
         if key not in loaded:
-            record = load_record(*key)
-            loaded[key] = (record, record_state(record) if record is not None else None)
+            record = _record_of(event, *key)
+            loaded[key] = (record, record_state(record, event.payload.get("definition"),
+                                                with_tags=reads_tags)
+                           if record is not None else None)
         record, state = loaded[key]
         if record is None or state is None:
             continue
         for rule in candidates:
             if rule_applies(rule, record, rule_event.facts, state):
                 fire(rule, record, event=rule_event.name, facts=rule_event.facts)
+
+
+def _record_of(event: DomainEvent, record_type: str, record_id: int) -> Record | None:
+    """The record an event is about: the service's own instance when it sent it along."""
+    sent = event.payload.get("record")
+    if isinstance(sent, Lead | Opportunity) and kind_of(sent) == record_type \
+            and sent.pk == record_id:
+        return sent
+    return load_record(record_type, record_id)
 
 
 def load_record(record_type: str, record_id: int) -> Record | None:
@@ -80,15 +94,17 @@ def load_record(record_type: str, record_id: int) -> Record | None:
         pk=record_id).first()
 
 
-def record_state(record: Record) -> dict[str, Any]:
-    """What conditions read of a record: its place, tags, office and values."""
-    definition = record_definition(record)
+def record_state(record: Record, definition: engine.PipelineDefinition | None = None, *,
+                 with_tags: bool = True) -> dict[str, Any]:
+    """What conditions read of a record: its place, tags, office and values (the tags only
+    when a condition asks, as they cost a query)."""
+    definition = definition or record_definition(record)
     groups = {stage.key: stage.group for stage in definition.stages}
     return {
-        "pipeline": record.pipeline.key, "stage": record.stage, "status": record.status,
+        "pipeline": definition.key, "stage": record.stage, "status": record.status,
         "stage_group": groups.get(record.stage),
         "office_name": record.office.name if record.office else None,
-        "tags": set(record.tags.values_list("name", flat=True)),
+        "tags": set(record.tags.values_list("name", flat=True)) if with_tags else set(),
         "values": record_values(record),
     }
 

@@ -331,7 +331,9 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
                "from_status": before.get("status"), "stage_change_id": change.pk,
                "from_stage_group": _group_of(definition, from_stage),
                "to_stage_group": _group_of(definition, record.stage),
-               "has_triggers": _has_triggers(definition, transition)}
+               "has_triggers": _has_triggers(definition, transition),
+               # For handlers in this transaction, so they need not read the record again.
+               "record": record, "definition": definition}
     events.emit(f"{kind}.transitioned", **payload)
     if record.stage != from_stage:
         events.emit(f"{kind}.stage_changed", **payload)
