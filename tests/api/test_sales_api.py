@@ -104,6 +104,10 @@ def test_follow_on_through_the_api(api_as, training, rep):
     assert client.get(f"/opportunities/{parent['id']}").json()["children"] == [
         {"id": child.json()["id"], "name": "Acme - 3 more seats"}]
     assert unnamed.status_code == 422
+    listed = {r["id"]: r for r in client.get("/opportunities").json()["items"]}
+    assert listed[parent["id"]]["children"] == [{"id": child.json()["id"],
+                                                 "name": "Acme - 3 more seats"}]
+    assert listed[child.json()["id"]]["parent"] == {"id": parent["id"], "name": "O1"}
 
 
 def test_s5_qualify_converts_once_and_needs_the_criteria(api_as, insurance, make_user, north):

@@ -116,6 +116,27 @@ def test_the_board_shows_the_open_stages_in_funnel_order_with_counts_and_value_s
     assert "One" not in re.sub(r"<option.*?</option>", "", html)
 
 
+def test_column_heads_count_a_record_with_several_tags_once_and_search_account_names(
+        training, office_north, make_account):
+    acme = make_account(office_north, "Acme Ltd")
+    tagged = _new(office_north, "Tagged", value="100", account=acme.pk)
+    for name in ("hot", "vip"):
+        services.record_tag(actor=office_north, via=Via.CLI, record=tagged, tag_name=name)
+    _new(office_north, "Other", value="50")
+    client = _client(office_north)
+
+    def heads(**params):
+        response = client.get(reverse("board:board"), params)
+        return [(c.key, c.count, c.totals) for c in response.context["open_columns"]]
+
+    assert heads()[0] == ("enquiry", 2, (("USD", Decimal("150.00")),))
+    assert heads(q="acme l")[0] == ("enquiry", 1, (("USD", Decimal("100.00")),))
+    cards = client.get(_column_url("training-sale", "enquiry"), {"q": "ACME"},
+                       headers=HTMX).content.decode()
+    assert cards.count('class="card"') == 1
+    assert f'data-move-url="{_move_url(tagged)}"' in cards
+
+
 def test_a_lead_pipeline_shows_counts_without_values(insurance, office_north):
     services.record_create(actor=office_north, via=Via.CLI, kind="lead",
                            values={"title": "Walk-in"})

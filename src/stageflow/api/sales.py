@@ -260,7 +260,7 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
             stage=filters.stage, status=filters.status, owner_id=filters.owner,
             office_id=filters.office, pipeline=filters.pipeline, tag=filters.tag,
             stage_group=filters.stage_group, ordering=filters.ordering)
-        return _WithDefinitions(records)
+        return _WithDefinitions(selectors.with_links(records, kind))
 
     @router.post("", response={201: out}, operation_id=f"create_{kind}")
     def create_record(request: HttpRequest, payload: RecordCreateIn) -> Status[Any]:
@@ -389,7 +389,7 @@ class _WithDefinitions:
         return self.records.count()
 
     def __getitem__(self, window: slice) -> list[Any]:
-        page = list(self.records[window])
+        page = selectors.Paged(self.records)[window]
         selectors.attach_definitions(page)
         return page
 

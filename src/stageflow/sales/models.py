@@ -85,7 +85,9 @@ class Lead(WorkflowRecord):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["pipeline", "stage"]),
+            # A board column: one stage of a pipeline, most recently changed first.
+            models.Index(fields=["pipeline", "stage", "updated_at"],
+                         name="sales_lead_board_column"),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["office", "status"]),
             models.Index(fields=["title"]),
@@ -118,7 +120,17 @@ class Opportunity(WorkflowRecord):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["pipeline", "stage"]),
+            # A board column: one stage of a pipeline, most recently changed first.
+            models.Index(fields=["pipeline", "stage", "updated_at"],
+                         name="sales_opp_board_column"),
+            # The board's column heads (count and value per stage and currency, in the
+            # viewer's scope) read this index alone, never the table.
+            models.Index(fields=["pipeline", "stage", "currency", "value", "owner", "office"],
+                         name="sales_opp_board_heads"),
+            # Follow-ons of an opportunity. Almost every parent is NULL, which makes SQLite's
+            # statistics rate the plain parent index useless; this one holds only real parents.
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False),
+                         name="sales_opp_follow_ons"),
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["office", "status"]),
             models.Index(fields=["title"]),

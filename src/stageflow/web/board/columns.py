@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from stageflow import engine
@@ -25,7 +26,12 @@ from stageflow.pipelines.selectors import definition_of, pipeline_list
 from stageflow.sales.access import PERMISSION_TYPES
 from stageflow.sales.fields import field_labels
 from stageflow.sales.models import Lead, Opportunity
-from stageflow.sales.selectors import attach_definitions, record_list, transition_options
+from stageflow.sales.selectors import (
+    Paged,
+    attach_definitions,
+    record_list,
+    transition_options,
+)
 
 PAGE_SIZE = 50
 VIEWS = ("mine", "my_office", "all")
@@ -101,9 +107,10 @@ def board_definition(filters: BoardFilters) -> engine.PipelineDefinition:
 
 
 def board_records(user: User, filters: BoardFilters, stage: str = "") -> QuerySet[WorkflowRecord]:
-    """The records the board shows, most recently changed first."""
+    """The records the board shows, most recently changed first (index: pipeline, stage,
+    updated_at)."""
     return record_list(user=user, kind=filters.kind, q=filters.q, view=filters.view,
-                       owner_id=filters.owner_id, pipeline=filters.pipeline.key, stage=stage,
+                       owner_id=filters.owner_id, pipeline_id=filters.pipeline.pk, stage=stage,
                        ordering="-updated")
 
 
@@ -141,21 +148,21 @@ def safe_colour(colour: str | None) -> str:
 
 def columns(user: User, filters: BoardFilters, language: str) -> tuple[list[Column], list[Column]]:
     """The open stages in funnel order and the closing stages (won, lost, archived) after
-    them, with counts and totals over the filtered records, in one query."""
+    them, with counts and totals over the filtered records, in one query (answered from the
+    covering index on pipeline, stage, currency, value, owner and office unless searching)."""
     definition = board_definition(filters)
     records = board_records(user, filters).order_by()
     counts: dict[str, int] = {}
     totals: dict[str, dict[str, Decimal]] = {}
     if filters.kind == "opportunity":
-        rows = records.values("stage", "currency").annotate(n=Count("id", distinct=True),
-                                                             total=Sum("value"))
+        rows = records.values("stage", "currency").annotate(n=Count("id"), total=Sum("value"))
         for row in rows:
             counts[row["stage"]] = counts.get(row["stage"], 0) + row["n"]
             per_currency = totals.setdefault(row["stage"], {})
             per_currency[row["currency"]] = (per_currency.get(row["currency"], Decimal(0))
                                              + (row["total"] or Decimal(0)))
     else:
-        for row in records.values("stage").annotate(n=Count("id", distinct=True)):
+        for row in records.values("stage").annotate(n=Count("id")):
             counts[row["stage"]] = row["n"]
 
     def column(stage: engine.Stage) -> Column:
@@ -191,6 +198,7 @@ class Card:
     record: WorkflowRecord
     kind: str
     url: str
+    move_url: str
     days_in_stage: int
     step_label: str
     tags: tuple[TagChip, ...]
@@ -210,7 +218,7 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     (the one a drag takes), each with the labels of the values it still needs."""
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
     kind = "lead" if isinstance(record, Lead) else "opportunity"
-    labels = field_labels(kind)
+    labels: dict[str, str] | None = None  # only when a move still needs a built-in field
     moves: dict[str, Move] = {}
     for option in transition_options(record):
         if any(reason.code != MISSING_ATTRIBUTE for reason in option.reasons):
@@ -224,7 +232,11 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
         needs = []
         for key in option.missing:
             attribute = engine.get_attribute(definition, key)
-            needs.append(attribute.label(language) if attribute else labels.get(key, key))
+            if attribute is not None:
+                needs.append(attribute.label(language))
+            else:
+                labels = field_labels(kind) if labels is None else labels
+                needs.append(labels.get(key, key))
         moves[stage.key] = Move(stage=stage.key, label=stage.label(language), needs=tuple(needs))
     return tuple(moves.values())
 
@@ -246,6 +258,7 @@ def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> lis
                 step_label = record.step
         result.append(Card(
             record=record, kind=kind, url=record.get_absolute_url(),
+            move_url=reverse("board:move", args=[kind, record.pk]),
             days_in_stage=max(0, (now - record.stage_entered_at).days),
             step_label=step_label,
             tags=tuple(TagChip(name=tag.name, colour=safe_colour(tag.colour) or "#8899aa")
@@ -263,7 +276,7 @@ class CardPage:
 def column_page(user: User, filters: BoardFilters, stage: str, offset: int, language: str,
                 now: dt.datetime) -> CardPage:
     """One page of a column's cards, fetching one more to know whether more follow."""
-    records = list(board_records(user, filters, stage)[offset:offset + PAGE_SIZE + 1])
+    records = Paged(board_records(user, filters, stage))[offset:offset + PAGE_SIZE + 1]
     more = len(records) > PAGE_SIZE
     return CardPage(cards=cards(records[:PAGE_SIZE], language, now),
                     next_offset=offset + PAGE_SIZE if more else None)

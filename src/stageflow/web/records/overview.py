@@ -188,7 +188,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     columns = list_columns(kind, lang)
     filters = Filters.from_query(request.GET, [c.key for c in columns])
     pipeline, found = _pipeline_for(kind, filters.pipeline)
-    page = Paginator(filtered_records(user, kind, filters), PAGE_SIZE).get_page(
+    page = Paginator(selectors.Paged(filtered_records(user, kind, filters)), PAGE_SIZE).get_page(
         request.GET.get("page"))
     rows: list[Record] = list(page.object_list)
     selectors.attach_definitions(rows)
