@@ -15,6 +15,13 @@ urlpatterns = [
     path("communications/", include("stageflow.web.communications.urls")),
     path("job-orders/", include("stageflow.web.recruitment.urls")),
     path("automation/", include("stageflow.web.automation.urls")),
+    # Each area owns its own path prefixes (see its urls module).
+    path("", include("stageflow.web.quotes.urls")),
+    path("", include("stageflow.web.scheduling.urls")),
+    path("", include("stageflow.web.billing.urls")),
+    path("", include("stageflow.web.training.urls")),
+    path("", include("stageflow.web.queues.urls")),
+    path("", include("stageflow.web.qualification.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

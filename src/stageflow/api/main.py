@@ -9,12 +9,18 @@ from stageflow.api import (
     activities,
     auth,
     automation,
+    billing,
     communications,
     contacts,
     people,
     pipelines,
+    qualification,
+    queues,
+    quotes,
     recruitment,
     sales,
+    scheduling,
+    training,
 )
 from stageflow.api.errors import install_error_handlers
 from stageflow.api.security import API_AUTH
@@ -42,3 +48,9 @@ api.add_router("/v1/", recruitment.router)
 api.add_router("/v1/accounts", accounts.router)
 api.add_router("/v1/contacts", contacts.router)
 api.add_router("/v1/", communications.router)
+api.add_router("/v1/", quotes.router)
+api.add_router("/v1/", scheduling.router)
+api.add_router("/v1/", billing.router)
+api.add_router("/v1/", training.router)
+api.add_router("/v1/", queues.router)
+api.add_router("/v1/", qualification.router)

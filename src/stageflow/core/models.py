@@ -92,6 +92,10 @@ class WorkspaceSettings(models.Model):
         help_text=_("New appointments are proposed this many days after today."))
     select_new_estimate = models.BooleanField(
         _("select a new estimate automatically"), default=True)
+    sub_account_name_template = models.CharField(
+        _("job name template"), max_length=200, blank=True,
+        help_text=_("How the job (sub-account) created on a sale is named, such as "
+                    "“{last_name} - {product}”. Left empty, the name is typed each time."))
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

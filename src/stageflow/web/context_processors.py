@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from stageflow.activities.selectors import reminders, unread_notifications
 from stageflow.people import permissions
 from stageflow.people.models import User
+from stageflow.web.extensions import nav_entries_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -22,5 +23,6 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         "nav_contacts": permissions.may_at_all(user, "contacts", "view"),
         "nav_admin": user.is_staff,
         "nav_settings": permissions.manages_workspace(user),
+        "nav_entries": nav_entries_for(user),
         "reminder_count": reminders(user).count() + unread_notifications(user).count(),
     }

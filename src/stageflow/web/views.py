@@ -35,6 +35,7 @@ from stageflow.people.services import (
 from stageflow.sales.access import records_for
 from stageflow.sales.services import record_tag
 from stageflow.web.attribute_display import attribute_rows
+from stageflow.web.extensions import panel_links
 from stageflow.web.forms import (
     AccountForm,
     AccountLinkForm,
@@ -192,8 +193,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     user = signed_in_user(request)
     account = access_account_by_id(user, account_id)
     tab = request.GET.get("tab", "details")
+    panels = panel_links("account", account.pk, user)
     context: dict[str, Any] = {
-        "account": account, "tab": tab,
+        "account": account, "tab": tab, "panels": panels, "panel": panels.get(tab),
         "contact_links": selectors.contact_links_of_account(account, user),
         "sub_accounts": selectors.sub_accounts_of(account, user),
         "may_edit": permissions.may(user, "accounts", "edit", owner_id=account.owner_id,

@@ -32,6 +32,7 @@ from stageflow.sales.access import access_record_by_id, may_record, records_for
 from stageflow.sales.fields import record_values
 from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
 from stageflow.web.attribute_display import attribute_rows
+from stageflow.web.extensions import panel_links
 from stageflow.web.forms import show_service_errors
 from stageflow.web.records.display import (
     decorate,
@@ -133,8 +134,11 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
     may_edit = may_record(user, "edit", record)
     stage = engine.get_stage(found, record.stage) if record.stage in {
         s.key for s in found.stages} else None
+    panels = panel_links(kind, record.pk, user)
     context: dict[str, Any] = {
-        "kind": kind_named(kind), "record": record, "tab": tab if tab in TABS else "general",
+        "kind": kind_named(kind), "record": record,
+        "tab": tab if tab in TABS or tab in panels else "general",
+        "panels": panels, "panel": panels.get(tab),
         "definition": found, "path": _step_path(record), "stage": stage,
         "instructions": stage.instructions if stage else "",
         "may_edit": may_edit, "may_delete": may_record(user, "delete", record),

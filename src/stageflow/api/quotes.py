@@ -1,0 +1,5 @@
+"""The quotes API (see DESIGN.md for resource names)."""
+
+from ninja import Router
+
+router = Router()
