@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "stageflow.packs.training",
     "stageflow.queues",
     "stageflow.qualification",
+    "stageflow.jobs",
     "stageflow.communications",
     "stageflow.automation",
     "stageflow.api",

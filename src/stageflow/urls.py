@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("stageflow.web.training.urls")),
     path("", include("stageflow.web.queues.urls")),
     path("", include("stageflow.web.qualification.urls")),
+    path("", include("stageflow.web.jobs.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

@@ -12,6 +12,7 @@ from stageflow.api import (
     billing,
     communications,
     contacts,
+    jobs,
     people,
     pipelines,
     qualification,
@@ -54,3 +55,4 @@ api.add_router("/v1/", billing.router)
 api.add_router("/v1/", training.router)
 api.add_router("/v1/", queues.router)
 api.add_router("/v1/", qualification.router)
+api.add_router("/v1/", jobs.router)

@@ -3,7 +3,8 @@ from importlib import import_module
 from django.apps import AppConfig
 
 # Areas of the UI that add tabs to record pages or entries to the navigation.
-EXTENDING_AREAS = ("quotes", "scheduling", "billing", "training", "queues", "qualification")
+EXTENDING_AREAS = ("quotes", "scheduling", "billing", "training", "queues", "qualification",
+                   "jobs")
 
 
 class WebConfig(AppConfig):

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class JobsConfig(AppConfig):
+    name = "stageflow.jobs"
+    label = "jobs"
+    verbose_name = "Won opportunities handed over as jobs"

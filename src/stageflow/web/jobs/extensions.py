@@ -1,0 +1,1 @@
+"""Tabs and navigation entries of this area (see stageflow.web.extensions)."""
