@@ -1,0 +1,129 @@
+"""S3 — a training sale (seed 002, Administrate): steps and transitions with required
+attributes, entity-creating triggers, entries and a follow-on, replayed through the API.
+
+The funnel report steps (14, 16) belong to the reports work and are tested there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stageflow.accounts.models import Account, Contact
+from stageflow.communications.models import OutboxMessage
+from tests.acceptance.conftest import Workspace, ok
+
+TRAINING_FILE = Path(__file__).parent.parent / "engine/fixtures/training_opportunity.yaml"
+PERSON = {"first_name": "Ann", "last_name": "Lee", "email": "ann@acme.test",
+          "company_name": "Acme Training"}
+
+
+def _transition(api: Any, record: dict[str, Any], key: str, status: int = 200,
+                **values: Any) -> dict[str, Any]:
+    return ok(api.post(f"/opportunities/{record['id']}/transitions",
+                       {"transition": key, "values": values}), status)
+
+
+def _set_up(workspace: Workspace) -> Any:
+    """Steps 1–6: the workflow is a draft until published, then live; Thanks-Accepted exists."""
+    admin = workspace.admin
+    ok(admin.post("/pipelines/import", TRAINING_FILE.read_text(),
+                  content_type="application/yaml"), 201)
+    assert ok(admin.get("/pipelines/training-sale"))["live_version"] is None
+    ok(admin.post("/pipelines/training-sale/publish", {}))
+    live = ok(admin.get("/pipelines/training-sale", version="live"))
+    assert [stage["key"] for stage in live["definition"]["stages"]] == [
+        "enquiry", "proposed", "won", "lost", "archived"]
+    ok(admin.post("/templates", {
+        "key": "thanks-accepted", "kind": "email", "name": "Thanks-Accepted",
+        "record_type": "opportunity", "subject": "Thank you, {{ contact.first_name }}",
+        "body": "We have your acceptance of “{{ record.title }}”."}), 201)
+    return workspace.add_user("rep1", "salesperson")
+
+
+def _qualified(rep: Any, title: str, **person: Any) -> dict[str, Any]:
+    record = ok(rep.post("/opportunities", {"title": title, "pipeline": "training-sale"}), 201)
+    return _transition(rep, record, "T1", **{**PERSON, **person})
+
+
+def test_s3_training_sale_through_the_api(workspace: Workspace) -> None:
+    rep = _set_up(workspace)
+
+    # 7. A new opportunity without an account starts at New Enquiry; only T1 leads on.
+    o1 = ok(rep.post("/opportunities", {"title": "Acme – 3 seats", "pipeline": "training-sale"}),
+            201)
+    assert (o1["step"], o1["stage"], o1["account"]) == ("new_enquiry", "enquiry", None)
+    assert [(t["key"], t["allowed"]) for t in o1["transitions"]] == [("T1", False)]
+    assert set(o1["transitions"][0]["missing"]) == {"first_name", "last_name", "email"}
+
+    # 8. Refused: nothing sent with the request is kept.
+    refused = _transition(rep, o1, "T1", 422, **{**PERSON, "first_name": ""})
+    assert list(refused["error"]["fields"]) == ["first_name"]
+    o1 = ok(rep.get(f"/opportunities/{o1['id']}"))
+    assert o1["step"] == "new_enquiry"
+    assert "last_name" not in o1["attributes"]
+
+    # 9. Complete: exactly one account and one contact are created and linked.
+    o1 = _transition(rep, o1, "T1", **PERSON)
+    assert o1["step"] == "qualified"
+    assert list(Account.objects.values_list("name", flat=True)) == ["Acme Training"]
+    contact = Contact.objects.get()
+    assert (contact.first_name, contact.last_name, contact.email) == ("Ann", "Lee",
+                                                                        "ann@acme.test")
+    assert o1["account"]["name"] == "Acme Training"
+    assert o1["contact"]["id"] == contact.pk
+
+    # 10. A transition that does not start at the current step is a conflict.
+    _transition(rep, o1, "T5", 409)
+
+    # 12. T3's communication trigger writes exactly one email to the main contact.
+    o1 = _transition(rep, _transition(rep, o1, "T2"), "T3")
+    thanks = OutboxMessage.objects.filter(template__key="thanks-accepted")
+    assert [(message.to, message.subject, message.status) for message in thanks] == [
+        ("ann@acme.test", "Thank you, Ann", OutboxMessage.Status.PENDING)]
+
+    # 13. T4 requires the PO number.
+    refused = _transition(rep, o1, "T4", 422)
+    assert list(refused["error"]["fields"]) == ["po_number"]
+    o1 = _transition(rep, o1, "T4", po_number="PO-778")
+    assert o1["step"] == "payment_details_confirmed"
+
+    # 17. The existing-account entry starts at Qualified and creates no account.
+    o2 = ok(rep.post("/opportunities", {
+        "title": "Acme – refresher", "pipeline": "training-sale",
+        "entry": "new_opportunity_existing_account", "account": o1["account"]["id"]}), 201)
+    assert (o2["step"], o2["account"]["id"]) == ("qualified", o1["account"]["id"])
+    assert Account.objects.count() == 1
+
+    # 18. Lost needs a reason; archived can be revisited.
+    o3 = _transition(rep, _qualified(rep, "Beta – 1 seat", company_name="Beta"), "T2")
+    assert list(_transition(rep, o3, "T6", 422)["error"]["fields"]) == ["lost_reason"]
+    o3 = _transition(rep, o3, "T6", lost_reason="price")
+    assert (o3["stage"], o3["status"]) == ("lost", "lost")
+    o4 = _transition(rep, _qualified(rep, "Gamma – 2 seats", company_name="Gamma"), "T2")
+    o4 = _transition(rep, o4, "T7")
+    assert (o4["stage"], o4["status"]) == ("archived", "archived")
+    assert _transition(rep, o4, "T8")["step"] == "qualified"
+
+    # 19. A named follow-on starts at Proposal Sent under its parent; a name is required.
+    refused = ok(rep.post(f"/opportunities/{o1['id']}/follow-ons", {"follow_on": "upsell"}),
+                 422)
+    assert "name" in refused["error"]["fields"]
+    o5 = ok(rep.post(f"/opportunities/{o1['id']}/follow-ons",
+                     {"follow_on": "upsell", "name": "Acme – 3 more seats"}), 201)
+    assert (o5["step"], o5["parent"]["id"]) == ("proposal_sent", o1["id"])
+    assert [child["id"] for child in ok(rep.get(f"/opportunities/{o1['id']}"))["children"]] == [
+        o5["id"]]
+
+
+def test_s3_no_email_address_means_no_message_and_a_recorded_reason(
+        workspace: Workspace) -> None:
+    rep = _set_up(workspace)
+    record = _transition(rep, _qualified(rep, "Delta – 1 seat", company_name="Delta"), "T2")
+    ok(rep.patch(f"/contacts/{record['contact']['id']}", {"email": ""}))
+
+    _transition(rep, record, "T3")
+
+    message = OutboxMessage.objects.get(template__key="thanks-accepted")
+    assert message.status == OutboxMessage.Status.SKIPPED
+    assert "email address" in message.skip_reason
