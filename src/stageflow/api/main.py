@@ -22,6 +22,7 @@ from stageflow.api import (
     sales,
     scheduling,
     training,
+    workspace,
 )
 from stageflow.api.errors import install_error_handlers
 from stageflow.api.security import API_AUTH
@@ -56,3 +57,4 @@ api.add_router("/v1/", training.router)
 api.add_router("/v1/", queues.router)
 api.add_router("/v1/", qualification.router)
 api.add_router("/v1/", jobs.router)
+api.add_router("/v1/", workspace.router)

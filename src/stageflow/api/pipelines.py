@@ -1,4 +1,4 @@
-"""/api/v1/pipelines, /attributes and /lookups: the workflow configuration."""
+"""/api/v1/pipelines, /presets, /attributes and /lookups: the workflow configuration."""
 
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from stageflow.core.errors import MalformedRequest
 from stageflow.core.models import Via
 from stageflow.pipelines import selectors, services
 from stageflow.pipelines.models import CustomAttribute, LookupValue, Pipeline, PipelineVersion
+from stageflow.presets import preset_keys, read_preset_meta
 
 router = Router(tags=["pipelines"])
 
@@ -267,3 +268,33 @@ def save_lookup_value(request: HttpRequest, record_type: str, table: str, key: s
     return services.lookup_value_save(actor=caller(request), via=Via.API,
                                       record_type=record_type, table=table, key=key,
                                       values=payload.model_dump(exclude_unset=True))
+
+
+class PresetOut(Schema):
+    key: str
+    name: str
+    description: str
+    industry: str
+
+
+class InstalledOut(Schema):
+    pipeline: str
+    version: int
+
+
+@router.get("/presets", response=list[PresetOut], operation_id="list_presets")
+def list_presets(request: HttpRequest) -> list[dict[str, Any]]:
+    """The ready-made workflows for an industry that an administrator can install."""
+    return [{"key": key, **{name: str(read_preset_meta(key)[name])
+                            for name in ("name", "description", "industry")}}
+            for key in preset_keys()]
+
+
+@router.post("/presets/{key}/install", response={201: list[InstalledOut]},
+             operation_id="install_preset")
+def install_preset(request: HttpRequest, key: str) -> Status[list[dict[str, Any]]]:
+    """Publish the preset's pipelines with their rules, templates and work queues; pipelines
+    already live are left alone."""
+    versions = services.preset_install(actor=caller(request), via=Via.API, key=key)
+    return Status(201, [{"pipeline": version.pipeline.key, "version": version.number}
+                        for version in versions])

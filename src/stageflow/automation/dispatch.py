@@ -49,6 +49,7 @@ def on_event(event: DomainEvent) -> None:
         return
     if event.name.endswith(".transitioned") and event.payload.get("has_triggers"):
         _run_transition_triggers(event)
+        event.effects.append("transition triggers")
     names = {item.name for item in found}
     rules = list(Rule.objects.filter(event__in=names, active=True).only(
         "key", "name", "event", "pipeline_id", "conditions", "actions").order_by(
@@ -75,6 +76,7 @@ def on_event(event: DomainEvent) -> None:
         for rule in candidates:
             if rule_applies(rule, record, rule_event.facts, state):
                 fire(rule, record, event=rule_event.name, facts=rule_event.facts)
+                event.effects.append(f"rule:{rule.key}")
 
 
 def _record_of(event: DomainEvent, record_type: str, record_id: int) -> Record | None:

@@ -21,6 +21,9 @@ from django.db import transaction
 class DomainEvent:
     name: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # What immediate handlers did in reply (automation notes each firing), so that the sender
+    # re-reads its record only when something may have changed it.
+    effects: list[str] = field(default_factory=list)
 
 
 Handler = Callable[[DomainEvent], None]

@@ -141,7 +141,24 @@ def attach_definitions(records: Iterable[Lead | Opportunity]) -> None:
     versions = {(v.pipeline_id, v.number): v for v in PipelineVersion.objects.filter(condition)}
     for record in records:
         version = versions[(record.pipeline_id, record.pipeline_version)]
-        record.definition = definition_of(version)  # type: ignore[union-attr]
+        remember_definition(record, definition_of(version))
+
+
+def remember_definition(record: Lead | Opportunity,
+                        definition: engine.PipelineDefinition) -> None:
+    """Keep the compiled workflow on the record instance as `record.definition`, marked with
+    the pipeline version it belongs to."""
+    record.definition = definition  # type: ignore[union-attr]
+    record._definition_of = (record.pipeline_id,  # type: ignore[union-attr]
+                             record.pipeline_version)
+
+
+def known_definition(record: Lead | Opportunity) -> engine.PipelineDefinition | None:
+    """The definition remembered on this instance, if it is still the record's version."""
+    if getattr(record, "_definition_of", None) != (record.pipeline_id, record.pipeline_version):
+        return None
+    definition: engine.PipelineDefinition = getattr(record, "definition")  # noqa: B009
+    return definition
 
 
 def transition_options(record: Lead | Opportunity) -> list[engine.TransitionOption]:

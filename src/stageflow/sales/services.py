@@ -38,6 +38,7 @@ from stageflow.sales.fields import (
     record_values,
 )
 from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange, Status, Tag
+from stageflow.sales.selectors import known_definition, remember_definition
 
 WorkflowRecord = Lead | Opportunity
 
@@ -142,9 +143,14 @@ def live_pipeline(kind: str, key: str | None = None) -> Pipeline:
 
 
 def record_definition(record: WorkflowRecord) -> engine.PipelineDefinition:
+    known = known_definition(record)
+    if known is not None:
+        return known
     version = PipelineVersion.objects.get(pipeline_id=record.pipeline_id,
                                           number=record.pipeline_version)
-    return definition_of(version)
+    definition = definition_of(version)
+    remember_definition(record, definition)
+    return definition
 
 
 def _place(record: WorkflowRecord, definition: engine.PipelineDefinition, step: str) -> None:
@@ -235,8 +241,14 @@ def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str
 def _locked(record: WorkflowRecord) -> WorkflowRecord:
     # The related rows are read for the history snapshot, not changed: only the record is
     # locked.
-    return (type(record).objects.select_for_update(of=("self",))
-            .select_related("owner", "office", "account", "contact").get(pk=record.pk))
+    locked = (type(record).objects.select_for_update(of=("self",))
+              .select_related("owner", "office", "account", "contact").get(pk=record.pk))
+    known = known_definition(record)
+    same_version = (locked.pipeline_id, locked.pipeline_version) == (record.pipeline_id,
+                                                                     record.pipeline_version)
+    if known is not None and same_version:
+        remember_definition(locked, known)
+    return locked
 
 
 @transaction.atomic
@@ -334,13 +346,14 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
                "has_triggers": _has_triggers(definition, transition),
                # For handlers in this transaction, so they need not read the record again.
                "record": record, "definition": definition}
-    events.emit(f"{kind}.transitioned", **payload)
+    raised = [events.emit(f"{kind}.transitioned", **payload)]
     if record.stage != from_stage:
-        events.emit(f"{kind}.stage_changed", **payload)
+        raised.append(events.emit(f"{kind}.stage_changed", **payload))
     if record.status != Status.OPEN and before.get("status") == Status.OPEN:
-        events.emit(f"{kind}.closed", **payload)
-    # The transition's triggers and rules may have changed the record since: return it as is.
-    record.refresh_from_db()
+        raised.append(events.emit(f"{kind}.closed", **payload))
+    if any(event.effects for event in raised):
+        # The transition's triggers or rules may have changed the record: return it as is.
+        record.refresh_from_db()
     return record
 
 
