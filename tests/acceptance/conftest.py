@@ -33,11 +33,9 @@ class Workspace:
         self.users[username] = user
         return self._api_as(user)
 
-    def import_pipeline(self, text: str) -> dict[str, Any]:
-        response = self.admin.post("/pipelines/import?publish=true", text,
-                                   content_type="application/yaml")
-        assert response.status_code == 201, response.content
-        return response.json()
+    def anonymous(self) -> ApiClient:
+        """A client with no sign-in, such as the customer opening a public link."""
+        return self._api_as(None)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ def _transition(api: Any, record: dict[str, Any], key: str, status: int = 200,
 
 
 def _set_up(workspace: Workspace) -> Any:
-    """Steps 1–6: the workflow is a draft until published, then live; Thanks-Accepted exists."""
+    """Steps 1 to 6: the workflow is a draft until published, then live; Thanks-Accepted exists."""
     admin = workspace.admin
     ok(admin.post("/pipelines/import", TRAINING_FILE.read_text(),
                   content_type="application/yaml"), 201)
