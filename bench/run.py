@@ -117,7 +117,7 @@ def _sales_endpoints(pipeline: str, owner: int,
     pages = [
         Endpoint("board page `/board/` (column heads with counts and totals)", ("/board/",),
                  BOARD_TARGET_MS),
-        Endpoint(f"board column `{BOARD_STAGE}`, first 50 cards (htmx)",
+        Endpoint(f"board column `{BOARD_STAGE}`, first 25 cards (htmx)",
                  (f"/board/column/{pipeline}/{BOARD_STAGE}/?{board}",), BOARD_TARGET_MS,
                  headers=(("HX-Request", "true"),)),
         *(Endpoint(f"opportunity overview, {label}", (f"/opportunities/?{urlencode(query)}",),

@@ -187,25 +187,25 @@ def test_a_column_lists_its_cards_with_their_key_fields(training, office_north, 
     assert options == [("lost", "Lost (asks for Lost reason)"), ("archived", "Archived")]
 
 
-def test_the_column_endpoint_paginates_by_fifty_with_show_more(training, office_north):
-    for number in range(53):
+def test_the_column_endpoint_paginates_by_25_with_show_more(training, office_north):
+    for number in range(28):
         _new(office_north, f"Deal {number:02}")
     client = _client(office_north)
     url = _column_url("training-sale", "enquiry")
 
     first = client.get(url, headers=HTMX).content.decode()
-    second = client.get(url, {"offset": 50}, headers=HTMX).content.decode()
+    second = client.get(url, {"offset": 25}, headers=HTMX).content.decode()
 
-    assert first.count('class="card"') == 50
+    assert first.count('class="card"') == 25
     assert "Show more" in first
-    assert "offset=50" in first
+    assert "offset=25" in first
     assert second.count('class="card"') == 3
     assert "Show more" not in second
-    assert "Deal 52" in first
+    assert "Deal 27" in first
     assert "Deal 00" in second
 
 
-def test_a_column_runs_the_same_number_of_queries_for_3_and_30_cards(training, office_north,
+def test_a_column_runs_the_same_number_of_queries_for_3_and_25_cards(training, office_north,
                                                                      make_account):
     account = make_account(office_north, "Acme Ltd")
     client = _client(office_north)
@@ -222,7 +222,7 @@ def test_a_column_runs_the_same_number_of_queries_for_3_and_30_cards(training, o
         assert response.content.decode().count('class="card"') == count
         return len(captured)
 
-    assert queries_for(3) == queries_for(30)
+    assert queries_for(3) == queries_for(25)
 
 
 def test_a_column_without_javascript_is_a_page_of_its_own(training, office_north):

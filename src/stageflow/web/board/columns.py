@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,9 @@ from stageflow.sales.selectors import (
     transition_options,
 )
 
-PAGE_SIZE = 50
+# Cards per column page; "Show more" fetches the next page. Like the peers' boards, a column
+# opens with the most recently changed deals rather than all of them.
+PAGE_SIZE = 25
 VIEWS = ("mine", "my_office", "all")
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}|#[0-9a-fA-F]{3}")
 MAX_SEARCH = 200
@@ -241,10 +244,21 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     return tuple(moves.values())
 
 
+def _url_of_record(url_name: str, kind: str, *, with_kind: bool) -> Callable[[int], str]:
+    """The URL of `url_name` for any record of `kind`, reversed once rather than per card."""
+    marker = 987654321
+    pattern = (reverse(url_name, args=[kind, marker]) if with_kind
+               else reverse(url_name, kwargs={"record_id": marker}))
+    return lambda record_id: pattern.replace(str(marker), str(record_id))
+
+
 def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> list[Card]:
     """Cards for records fetched through `board_records` (no further queries but one for
     their pipeline versions)."""
     attach_definitions(records)
+    urls = {kind: (_url_of_record(f"records:{kind}_detail", kind, with_kind=False),
+                   _url_of_record("board:move", kind, with_kind=True))
+            for kind in ("lead", "opportunity")}
     result = []
     for record in records:
         definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
@@ -257,8 +271,8 @@ def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> lis
             except engine.UnknownKeyError:
                 step_label = record.step
         result.append(Card(
-            record=record, kind=kind, url=record.get_absolute_url(),
-            move_url=reverse("board:move", args=[kind, record.pk]),
+            record=record, kind=kind, url=urls[kind][0](record.pk),
+            move_url=urls[kind][1](record.pk),
             days_in_stage=max(0, (now - record.stage_entered_at).days),
             step_label=step_label,
             tags=tuple(TagChip(name=tag.name, colour=safe_colour(tag.colour) or "#8899aa")
