@@ -13,7 +13,8 @@ A, OF, M, N = Scope.ALL, Scope.OFFICE, Scope.OWN, Scope.NONE
 
 def _grants(default: tuple[Scope, Scope, Scope, Scope], **per_type: Any) -> dict[str, Any]:
     """Per record type: the (view, create, edit, delete) scopes and extra actions by name."""
-    return {"*": (default, {}), **per_type}
+    # Everyone reads the course catalogue; only administrators change it (below).
+    return {"*": (default, {}), "courses": ((A, N, N, N), {}), **per_type}
 
 
 BUILTIN_ROLES: dict[str, dict[str, Any]] = {
@@ -21,7 +22,8 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
         "name": "Administrator",
         "description": "Configures the workspace and may do everything.",
         "manages_workspace": True,
-        "grants": _grants((A, A, A, A), accounts=((A, A, A, A), {"create_sub": A})),
+        "grants": _grants((A, A, A, A), accounts=((A, A, A, A), {"create_sub": A}),
+                          courses=((A, A, A, A), {})),
     },
     "sales_manager": {
         "name": "Sales manager",
@@ -67,6 +69,18 @@ BUILTIN_ROLES: dict[str, dict[str, Any]] = {
     },
 }
 
+# Appointments and routes: the office and salespeople book visits, the service manager plans
+# every route; technicians see what is assigned to them (scheduling.access adds that).
+_SCHEDULING_GRANTS: dict[str, dict[str, Any]] = {
+    "sales_manager": {"routes": ((A, N, N, N), {})},
+    "salesperson": {"appointments": ((M, M, M, N), {}), "routes": ((A, N, N, N), {})},
+    "office": {"appointments": ((OF, OF, OF, OF), {}), "routes": ((A, N, N, N), {})},
+    "marketing": {"appointments": ((N, N, N, N), {}), "routes": ((N, N, N, N), {})},
+    "service_manager": {"appointments": ((A, A, A, A), {}), "routes": ((A, A, A, A), {})},
+    "technician": {"appointments": ((N, N, N, N), {}), "routes": ((A, N, N, N), {})},
+}
+for _role, _grants_of_role in _SCHEDULING_GRANTS.items():
+    BUILTIN_ROLES[_role]["grants"].update(_grants_of_role)
 
 # An extra action a role does not list gets the scope of the base action it resembles.
 EXTRA_ACTION_FALLBACK = {"convert": "edit", "create_sub": "create"}

@@ -23,8 +23,6 @@ class Route(VersionedModel):
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="routes",
                                      verbose_name=_("members"))
     active = models.BooleanField(_("active"), default=True)
-    # The iCalendar feed of a route is read by calendar apps that cannot sign in.
-    feed_token = models.CharField(max_length=64, unique=True)
 
     class Meta:
         ordering = ["name"]
@@ -80,6 +78,9 @@ class Appointment(VersionedModel):
                               verbose_name=_("owner"))
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("office"))
+    notify_on_assignment = models.BooleanField(
+        _("notify the client when assigned"), default=False,
+        help_text=_("Email the client the date as soon as a route or a person is assigned."))
     notified_at = models.DateTimeField(_("client notified"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -103,3 +104,31 @@ class Appointment(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.date})"
+
+
+class CalendarFeed(models.Model):
+    """The secret address of one person's or one route's iCalendar feed.
+
+    Calendar apps cannot sign in, so the token is the only key: it is random, shown only to its
+    owner and to managers, and replacing or deleting the row ends the old address at once.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="calendar_feed")
+    route = models.OneToOneField(Route, null=True, blank=True, on_delete=models.CASCADE,
+                                 related_name="calendar_feed")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False, route__isnull=True)
+                           | Q(user__isnull=True, route__isnull=False)),
+                name="calendar_feed_of_a_user_or_a_route"),
+        ]
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.route or self.user)
