@@ -125,3 +125,35 @@ class AccountContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} at {self.account}"
+
+
+class PaymentMethod(models.Model):
+    """A card kept on file, as a payment provider's reference only: never a card number."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="payment_methods",
+                                verbose_name=_("account"))
+    provider = models.CharField(_("payment provider"), max_length=30)
+    # The provider's reference for charging the card later; never shown or returned.
+    token = models.CharField(_("provider reference"), max_length=200)
+    brand = models.CharField(_("card brand"), max_length=30)
+    last4 = models.CharField(_("last four digits"), max_length=4)
+    exp_month = models.PositiveSmallIntegerField(_("expiry month"), null=True, blank=True)
+    exp_year = models.PositiveSmallIntegerField(_("expiry year"), null=True, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+",
+                                   verbose_name=_("created by"))
+
+    class Meta:
+        ordering = ["-is_default", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account"], condition=models.Q(is_default=True),
+                                    name="one_default_payment_method_per_account"),
+        ]
+        verbose_name = _("payment method")
+        verbose_name_plural = _("payment methods")
+
+    def __str__(self) -> str:
+        return f"{self.brand} ••{self.last4}"

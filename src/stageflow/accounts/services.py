@@ -83,6 +83,10 @@ def _check_parent(account: Account, actor: User, errors: dict[str, str]) -> None
                 "n": MAX_PARENT_DEPTH}
             return
         ancestor = ancestor.parent
+    ensure_may_add_sub_account(actor, parent)
+
+
+def ensure_may_add_sub_account(actor: User, parent: Account) -> None:
     if not permissions.may(actor, "accounts", "create_sub", owner_id=parent.owner_id,
                            office_id=parent.office_id):
         raise NotAllowed(_("You may not add sub-accounts to %(name)s.") % {"name": parent.name})
@@ -124,6 +128,17 @@ def account_create(*, actor: User, via: Via, values: Mapping[str, Any]) -> Accou
     ensure_may(actor, "accounts", "create", account)
     save_created(account, actor=actor, via=via, fields=ACCOUNT_HISTORY)
     return account
+
+
+@transaction.atomic
+def sub_account_create(*, actor: User, via: Via, parent: Account,
+                       values: Mapping[str, Any]) -> Account:
+    """A sub-account (a job) under `parent`; it belongs to the parent's owner and office
+    unless `values` says otherwise, so whoever looks after the customer sees the job."""
+    ensure_may_add_sub_account(actor, parent)
+    inherited = {"owner": parent.owner_id, "office": parent.office_id}
+    return account_create(actor=actor, via=via,
+                          values={**inherited, **values, "parent": parent.pk})
 
 
 @transaction.atomic

@@ -6,23 +6,30 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from stageflow.accounts import selectors, services
+from stageflow.accounts import payment_methods, selectors, services
 from stageflow.accounts.access import access_account_by_id
-from stageflow.accounts.models import Account, AccountContact, CustomerStatus
+from stageflow.accounts.models import Account, AccountContact, CustomerStatus, PaymentMethod
 from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
+from stageflow.core.errors import InvalidInput
 from stageflow.core.history import history_of
 from stageflow.core.models import HistoryEntry, Via
 from stageflow.core.validation import normalise_phone
+from stageflow.jobs.naming import job_name
+from stageflow.people.models import User
+from stageflow.sales.access import access_record_by_id
+from stageflow.sales.models import Opportunity
 from stageflow.sales.services import record_tag
 
 router = Router(tags=["accounts"])
 
 class AccountFields(Schema):
     attributes: dict[str, Any] | None = None
-    customer_status: CustomerStatus | None = None
+    # A plain string: the service refuses an unknown status as 422 naming the field.
+    customer_status: str | None = None
     parent: int | None = None
     owner: int | None = None
     office: int | None = None
@@ -53,7 +60,10 @@ class TagIn(Schema):
 
 
 class SubAccountCreateIn(AccountFields):
-    name: str
+    # Omitted with an `opportunity` given: named by the workspace's job naming template.
+    name: str | None = None
+    opportunity: int | None = None
+    tags: list[str] = []
     parent: None = None
 
 
@@ -230,10 +240,31 @@ def list_sub_accounts(request: HttpRequest, account_id: int) -> QuerySet[Account
              operation_id="create_sub_account")
 def create_sub_account(request: HttpRequest, account_id: int,
                        payload: SubAccountCreateIn) -> Status[Account]:
-    parent = access_account_by_id(caller(request), account_id)
+    """A sub-account (job) under the account, with its owner and office unless given. With no
+    name and an `opportunity` of this account, the job naming template names it."""
+    user = caller(request)
+    parent = access_account_by_id(user, account_id)
     values = payload.model_dump(exclude_unset=True)
-    values["parent"] = parent.pk
-    return _created(request, values)
+    opportunity_id = values.pop("opportunity", None)
+    tags = values.pop("tags", [])
+    if not (values.get("name") or "").strip() and opportunity_id is not None:
+        values["name"] = _templated_name(user, parent, opportunity_id)
+    with transaction.atomic():
+        account = services.sub_account_create(actor=user, via=Via.API, parent=parent,
+                                              values=values)
+        for tag in tags:
+            record_tag(actor=user, via=Via.API, record=account, tag_name=tag)
+    return Status(201, account)
+
+
+def _templated_name(user: User, parent: Account, opportunity_id: int) -> str:
+    services.ensure_may_add_sub_account(user, parent)
+    opportunity = access_record_by_id(user, "opportunity", opportunity_id)
+    assert isinstance(opportunity, Opportunity)
+    if opportunity.account_id != parent.pk:
+        message = _("Not an opportunity of %(name)s.") % {"name": parent.name}
+        raise InvalidInput(message, fields={"opportunity": message})
+    return job_name(opportunity)
 
 
 @router.get("/{account_id}/contacts", response=list[AccountContactOut],
@@ -249,3 +280,60 @@ def list_account_contacts(request: HttpRequest, account_id: int) -> list[Account
 @paginate(LimitOffsetPagination)
 def account_history(request: HttpRequest, account_id: int) -> QuerySet[HistoryEntry]:
     return history_of(access_account_by_id(caller(request), account_id))
+
+
+# --- cards on file (decision 14) ----------------------------------------------------------
+
+
+class PaymentMethodIn(Schema):
+    token: str
+    provider: str | None = None
+    brand: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    label: str | None = None
+    is_default: bool = False
+
+
+class PaymentMethodOut(Schema):
+    """What is shown of a card: never the provider's token, never a number."""
+
+    id: int
+    brand: str
+    last4: str
+    exp_month: int | None
+    exp_year: int | None
+    label: str
+    is_default: bool
+    created_at: datetime
+
+
+@router.get("/{account_id}/payment-methods", response=list[PaymentMethodOut],
+            operation_id="list_payment_methods")
+@paginate(LimitOffsetPagination)
+def list_payment_methods(request: HttpRequest, account_id: int) -> QuerySet[PaymentMethod]:
+    return payment_methods.payment_methods_of(access_account_by_id(caller(request), account_id))
+
+
+@router.post("/{account_id}/payment-methods", response={201: PaymentMethodOut},
+             operation_id="create_payment_method")
+def create_payment_method(request: HttpRequest, account_id: int,
+                          payload: PaymentMethodIn) -> Status[PaymentMethod]:
+    """Keep a card on file from a payment provider's token (`tok_visa` with the test provider)."""
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "edit")
+    method = payment_methods.payment_method_add(actor=user, via=Via.API, account=account,
+                                                values=payload.model_dump(exclude_unset=True))
+    return Status(201, method)
+
+
+@router.delete("/{account_id}/payment-methods/{payment_method_id}", response={204: None},
+               operation_id="delete_payment_method")
+def delete_payment_method(request: HttpRequest, account_id: int,
+                          payment_method_id: int) -> Status[None]:
+    user = caller(request)
+    account = access_account_by_id(user, account_id, "edit")
+    method = payment_methods.payment_method_of(account, payment_method_id)
+    payment_methods.payment_method_delete(actor=user, via=Via.API, payment_method=method)
+    return Status(204, None)

@@ -35,6 +35,7 @@ from stageflow.core.records import (
     validate_record,
 )
 from stageflow.core.validation import normalise_email, normalise_phone, normalise_url
+from stageflow.jobs.naming import check_template
 from stageflow.people import permissions
 from stageflow.people.models import User
 from stageflow.pipelines.models import Pipeline
@@ -434,7 +435,8 @@ def template_delete(*, actor: User, template: MessageTemplate,
 
 WORKSPACE_FIELDS = ("company_name", "company_email", "company_phone", "company_address",
                     "company_website", "office_email", "terms", "default_language",
-                    "default_currency", "days_out", "select_new_estimate")
+                    "default_currency", "days_out", "select_new_estimate",
+                    "sub_account_name_template")
 
 
 def _checked_phone(value: Any) -> str:
@@ -477,7 +479,7 @@ WORKSPACE_NORMALISERS: dict[str, Normaliser] = {
     "company_email": normalise_email, "office_email": normalise_email,
     "company_website": normalise_url, "company_phone": _checked_phone,
     "default_language": _language, "default_currency": _currency, "days_out": _days,
-    "select_new_estimate": _flag,
+    "select_new_estimate": _flag, "sub_account_name_template": check_template,
 }
 
 

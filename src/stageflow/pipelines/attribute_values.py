@@ -16,6 +16,13 @@ from stageflow.pipelines.models import CustomAttribute, LookupValue
 
 MAX_TEXT = 1000
 MAX_LONG_TEXT = 10000
+# Attributes the product works out itself, by (record type, key), such as an opportunity's
+# `qualified` from its answers: refused when someone sends a value for them.
+COMPUTED_ATTRIBUTES: set[tuple[str, str]] = set()
+
+
+def register_computed_attribute(record_type: str, key: str) -> None:
+    COMPUTED_ATTRIBUTES.add((record_type, key))
 
 
 def _text(limit: int) -> Callable[[Any, CustomAttribute], Any]:
@@ -151,11 +158,16 @@ def clean_attribute_values(record_type: str, current: Mapping[str, Any],
                            errors: dict[str, str]) -> dict[str, Any]:
     """The record's attribute values after `changes`; problems go to `errors` as
     `attributes.<key>`. An empty value removes the attribute."""
+    if not changes and not creating:
+        return dict(current)
     definitions = {a.key: a for a in CustomAttribute.objects.filter(record_type=record_type,
                                                                     active=True)}
     result = dict(current)
     for key, value in changes.items():
         path = f"attributes.{key}"
+        if (record_type, key) in COMPUTED_ATTRIBUTES:
+            errors[path] = _("Worked out by Stageflow; it cannot be set by hand.")
+            continue
         attribute = definitions.get(key)
         if attribute is None:
             errors[path] = _("Unknown attribute.")

@@ -94,7 +94,8 @@ class PreviewForm(forms.Form):
 
 COMPANY_FIELDS = ("company_name", "company_email", "company_phone", "company_address",
                   "company_website", "office_email", "terms", "default_language",
-                  "default_currency", "days_out", "select_new_estimate")
+                  "default_currency", "days_out", "select_new_estimate",
+                  "sub_account_name_template")
 
 
 class CompanyForm(forms.Form):

@@ -1,5 +1,14 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from stageflow.web.queues import views
 
 app_name = "queues"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("queues/", views.queue_list, name="list"),
+    path("queues/menu/", views.queue_menu, name="menu"),
+    path("queues/new/", views.queue_create, name="create"),
+    path("queues/<int:queue_id>/", views.queue_detail, name="detail"),
+    path("queues/<int:queue_id>/edit/", views.queue_edit, name="edit"),
+    path("queues/<int:queue_id>/delete/", views.queue_delete, name="delete"),
+]
