@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from stageflow.accounts.models import Account, Contact
@@ -15,6 +16,11 @@ from stageflow.people.models import Office
 from stageflow.sales.models import Opportunity
 
 ZERO = Decimal("0.00")
+
+
+def trimmed(value: Decimal) -> Decimal:
+    """A quantity or percentage as people write it: 10 not 10.000 (nor 1E+1), 8.25, 2.5."""
+    return Decimal(format(value.normalize(), "f"))
 
 
 class PriceBookItem(VersionedModel):
@@ -41,6 +47,10 @@ class PriceBookItem(VersionedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def tax_rate_shown(self) -> Decimal:
+        return trimmed(self.tax_rate)
 
 
 class Estimate(VersionedModel):
@@ -74,6 +84,9 @@ class Estimate(VersionedModel):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     terms = models.TextField(_("terms"), blank=True, max_length=50000)
     notes = models.TextField(_("notes for the client"), blank=True, max_length=10000)
+    private_notes = models.TextField(
+        _("private notes"), blank=True, max_length=10000,
+        help_text=_("For the office only: never shown or sent to the client."))
     net_total = models.DecimalField(_("net"), max_digits=14, decimal_places=2, default=ZERO)
     tax_total = models.DecimalField(_("tax"), max_digits=14, decimal_places=2, default=ZERO)
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=ZERO)
@@ -105,6 +118,19 @@ class Estimate(VersionedModel):
     def __str__(self) -> str:
         return f"{self.number} {self.title}".strip()
 
+    def get_absolute_url(self) -> str:
+        return reverse("quotes:estimate", kwargs={"estimate_id": self.pk})
+
+
+class EstimateCounter(models.Model):
+    """The last estimate number handed out: one row, locked while the next number is taken, so
+    two people creating estimates at once never get the same number."""
+
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"E-{self.last_number:05d}"
+
 
 class EstimateLine(models.Model):
     estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
@@ -131,6 +157,18 @@ class EstimateLine(models.Model):
     def __str__(self) -> str:
         return self.description[:60]
 
+    @property
+    def quantity_shown(self) -> Decimal:
+        return trimmed(self.quantity)
+
+    @property
+    def discount_shown(self) -> Decimal:
+        return trimmed(self.discount_percent)
+
+    @property
+    def tax_rate_shown(self) -> Decimal:
+        return trimmed(self.tax_rate)
+
 
 class EstimateLink(models.Model):
     """A link sent to the client: only the token's SHA-256 is kept, so a leaked database
@@ -138,6 +176,7 @@ class EstimateLink(models.Model):
 
     estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="links")
     token_hash = models.CharField(max_length=64, unique=True)
+    sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
