@@ -193,13 +193,15 @@ def test_notify_sends_date_address_and_public_notes_never_private_notes(book, of
 def test_the_workspace_template_words_the_notice(book, office_north, manager, admin):
     template_save(actor=admin, values={
         "key": "appointment_scheduled", "kind": "email", "names": {"en": "Appointment"},
-        "subject": "See you {{ account.name }}", "body": "Hello from {{ company.name }}",
+        "subject": "See you {{ account.name }}",
+        "body": "Hello from {{ company.name }}: {{ appointment.title }}",
         "record_type": "account"})
     appointment = book(office_north, private_notes="secret")
 
     message = services.appointment_notify(actor=manager, via=Via.API, appointment=appointment)
 
-    assert (message.subject, message.body) == ("See you Jane Doe", "Hello from ")
+    assert (message.subject, message.body) == ("See you Jane Doe",
+                                               f"Hello from : {appointment.title}")
     assert message.template is not None
 
 

@@ -119,6 +119,15 @@ def _leaves(names: tuple[str, ...] | list[str]) -> Schema:
     return dict.fromkeys(names)
 
 
+# Groups of merge fields that other apps fill in for the messages they send, such as the
+# `appointment` of a "your visit is planned" email; registered from their AppConfig.ready().
+MERGE_GROUPS: dict[str, tuple[str, ...]] = {}
+
+
+def register_merge_group(name: str, fields: tuple[str, ...]) -> None:
+    MERGE_GROUPS[name] = fields
+
+
 def attribute_keys(record_type: str) -> list[str]:
     """Custom attribute keys of a record type: the workspace's and its live pipelines'."""
     keys = list(CustomAttribute.objects.filter(record_type=record_type)
@@ -163,6 +172,7 @@ def merge_schema(record_type: str) -> Schema:
         "owner": _leaves(OWNER_FIELDS),
         "company": _leaves(COMPANY_FIELDS),
         "today": None,
+        **{name: _leaves(fields) for name, fields in MERGE_GROUPS.items()},
     }
 
 

@@ -33,8 +33,14 @@ def client_record(appointment: Appointment) -> models.Model | None:
     return appointment.account or appointment.opportunity or appointment.lead
 
 
+# What the `appointment` merge group of a client message holds.
+CLIENT_FACTS = ("title", "date", "time_window", "promised_from", "promised_to",
+                "duration_minutes", "address", "notes")
+
+
 def client_facts(appointment: Appointment) -> dict[str, Any]:
-    """The values the client may read. Private notes are deliberately not among them."""
+    """The values the client may read (`CLIENT_FACTS`). Private notes are deliberately not
+    among them."""
     window = ""
     if appointment.start_time and appointment.end_time:
         window = f"{appointment.start_time:%H:%M}–{appointment.end_time:%H:%M}"
