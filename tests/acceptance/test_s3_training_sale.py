@@ -6,6 +6,8 @@ The funnel report steps (14, 16) belong to the reports work and are tested there
 
 from __future__ import annotations
 
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,23 @@ def test_s3_training_sale_through_the_api(workspace: Workspace) -> None:
     # 10. A transition that does not start at the current step is a conflict.
     _transition(rep, o1, "T5", 409)
 
+    # 11. Interests in two courses with their students; a quotation made from them.
+    admin = workspace.admin
+    course_a = ok(admin.post("/courses", {"code": "A", "name": "Course A", "price": "500.00"}),
+                  201)
+    course_b = ok(admin.post("/courses", {"code": "B", "name": "Course B", "price": "800.00"}),
+                  201)
+    students = [ok(rep.post("/contacts", {"first_name": name, "last_name": "Student"}), 201)["id"]
+                for name in ("Bo", "Cy", "Di")]
+    interests = f"/opportunities/{o1['id']}/interests"
+    ok(rep.post(interests, {"course": course_a["id"], "number_of_students": 2,
+                            "students": students[:2]}), 201)
+    ok(rep.post(interests, {"course": course_b["id"], "number_of_students": 1,
+                            "students": students[2:]}), 201)
+    quotation = ok(rep.post(f"{interests}/estimate"), 201)
+    prices = [Decimal(item["price"]) for item in ok(rep.get(interests))["items"]]
+    assert Decimal(quotation["total"]) == sum(prices) == Decimal("1800.00")
+
     # 12. T3's communication trigger writes exactly one email to the main contact.
     o1 = _transition(rep, _transition(rep, o1, "T2"), "T3")
     thanks = OutboxMessage.objects.filter(template__key="thanks-accepted")
@@ -87,6 +106,16 @@ def test_s3_training_sale_through_the_api(workspace: Workspace) -> None:
     assert list(refused["error"]["fields"]) == ["po_number"]
     o1 = _transition(rep, o1, "T4", po_number="PO-778")
     assert o1["step"] == "payment_details_confirmed"
+
+    # 15. Won: a registration per student and course, one invoice, a token issue.
+    o1 = _transition(rep, o1, "T5")
+    assert (o1["stage"], o1["status"]) == ("won", "won")
+    registrations = ok(rep.get("/registrations", opportunity=o1["id"]))["items"]
+    assert Counter(item["course"]["id"] for item in registrations) == {course_a["id"]: 2,
+                                                                      course_b["id"]: 1}
+    assert len(ok(rep.get(f"/opportunities/{o1['id']}/invoices"))["items"]) == 1
+    tokens = ok(rep.get(f"/accounts/{o1['account']['id']}/training-tokens"))
+    assert [issue["opportunity"]["id"] for issue in tokens["issues"]] == [o1["id"]]
 
     # 17. The existing-account entry starts at Qualified and creates no account.
     o2 = ok(rep.post("/opportunities", {
