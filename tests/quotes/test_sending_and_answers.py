@@ -225,3 +225,24 @@ def test_only_a_sent_estimate_is_marked(sales_north: Any, estimate: Any) -> None
                                status="won")
 
     assert Estimate.objects.get(pk=estimate.pk).status == "draft"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_expires_sent_estimates_past_their_validity(sales_north, opportunity,
+                                                               make_estimate):
+    from django.core.management import call_command
+
+    estimate = make_estimate(sales_north, opportunity=opportunity)
+    services.estimate_send(actor=sales_north, via=Via.API, estimate=estimate,
+                           to="jane@example.com")
+    valid_until = Estimate.objects.get(pk=estimate.pk).valid_until
+
+    with time_machine.travel(dt.datetime.combine(valid_until, dt.time(12), tzinfo=dt.UTC)):
+        call_command("worker", "--once")
+        on_the_last_day = Estimate.objects.get(pk=estimate.pk).status
+    with time_machine.travel(dt.datetime.combine(valid_until + dt.timedelta(days=1),
+                                                 dt.time(12), tzinfo=dt.UTC)):
+        call_command("worker", "--once")
+
+    assert on_the_last_day == Estimate.Status.SENT
+    assert Estimate.objects.get(pk=estimate.pk).status == Estimate.Status.EXPIRED

@@ -1,8 +1,9 @@
 """`stageflow worker`: deliver queued messages and run the timed automation scans.
 
 With the database queue (the default) one process does both: it drains the task queue, and
-every `--scan-every` seconds scans timed rules, re-queues messages due for a retry, and once a
-day refreshes the database statistics. With REDIS_URL set, tasks run in an RQ worker and this
+every `--scan-every` seconds scans timed rules, re-queues messages due for a retry, marks sent
+estimates past their validity date as expired, and once a day refreshes the database
+statistics. With REDIS_URL set, tasks run in an RQ worker and this
 process's scan loop runs beside it. `--once` does one scan and drains the queue, for cron or
 tests.
 """
@@ -23,6 +24,7 @@ from django.db import close_old_connections
 
 from stageflow.automation.scheduler import run_scans
 from stageflow.core import clock
+from stageflow.quotes.services import estimates_expire_due
 
 logger = logging.getLogger(__name__)
 DATABASE_BACKEND = "django_tasks_db.DatabaseBackend"
@@ -82,6 +84,9 @@ class Command(BaseCommand):
         if report.fired or report.messages_requeued:
             self.stdout.write(f"Timed rules: {report.fired} fired ({report.failed} failed); "
                               f"{report.messages_requeued} message(s) queued for retry.")
+        expired = estimates_expire_due(clock.now())
+        if expired:
+            self.stdout.write(f"{expired} estimate(s) expired.")
 
     def _scan_forever(self, every: float) -> None:
         while True:
