@@ -9,13 +9,18 @@ from django.core.management import call_command
 from stageflow.accounts.models import Account, AccountContact, Contact
 from stageflow.core.models import HistoryEntry
 from stageflow.people.models import Office, User
+from stageflow.packs.training.models import Course
 from stageflow.pipelines.models import Pipeline, PipelineVersion
+from stageflow.queues.models import WorkQueue
+from stageflow.quotes.models import Estimate, PriceBookItem
+from stageflow.scheduling.models import Appointment
 
 
 def _counts() -> tuple[int, ...]:
     return (Office.objects.count(), User.objects.count(), Account.objects.count(),
             Contact.objects.count(), AccountContact.objects.count(),
-            HistoryEntry.objects.count(), PipelineVersion.objects.count())
+            HistoryEntry.objects.count(), PipelineVersion.objects.count(),
+            Estimate.objects.count(), Appointment.objects.count(), Course.objects.count())
 
 
 def test_demo_creates_a_user_per_role_and_customers_and_prints_sign_ins(db):
@@ -36,6 +41,18 @@ def test_demo_creates_a_user_per_role_and_customers_and_prints_sign_ins(db):
     assert live.count() == 8
     assert set(Pipeline.objects.filter(is_default=True).values_list("record_type", flat=True)) \
         == {"lead", "opportunity"}
+
+
+def test_demo_has_sales_work_on_every_screen(db):
+    call_command("demo", stdout=StringIO())
+
+    assert PriceBookItem.objects.filter(code="FR-FURN-60K").exists()
+    assert sorted(Estimate.objects.values_list("status", flat=True)) == ["draft", "sent"]
+    assert sorted(Appointment.objects.values_list("status", flat=True)) == [
+        "scheduled", "scheduled", "unassigned"]
+    assert Course.objects.count() == 2
+    assert set(WorkQueue.objects.values_list("name", flat=True)) >= {
+        "Quote", "Sales Followup", "Schedule"}
 
 
 def test_running_demo_twice_duplicates_nothing(db):

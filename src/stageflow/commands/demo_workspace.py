@@ -12,6 +12,7 @@ from django.db import transaction
 
 from stageflow.accounts import services as account_services
 from stageflow.accounts.models import Account, Contact
+from stageflow.commands.demo_sales_work import load_demo_sales_work
 from stageflow.core.models import Via
 from stageflow.people.models import Office, User
 from stageflow.people.roles import ensure_builtin_roles
@@ -118,6 +119,7 @@ def load_demo_workspace(*, password: str) -> list[DemoSignIn]:
                         "owner": _user(owner).pk,
                         "email": f"{first.lower()}.{last.lower()}@example.com"})
     _demo_records(admin)
+    load_demo_sales_work(admin, _user("tech1"))
     return sign_ins
 
 
