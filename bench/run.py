@@ -33,6 +33,7 @@ from django.core.management import call_command
 from engine_timings import run_engine_benchmarks
 from http_timings import BenchError, Endpoint, Measurement, Plan, Visitor, measure, sign_in
 from report import (
+    DOCUMENTS_TITLE,
     ENGINE_TITLE,
     SizeResult,
     render,
@@ -42,6 +43,7 @@ from report import (
     size_table,
 )
 from server import ServerError, running_server
+from timing import Result
 
 if TYPE_CHECKING:
     from dataset import Workspace
@@ -184,6 +186,21 @@ def _measure_size(size: int, workspace: Workspace, setup: SalesSetup, rng: rando
                       sales=sales, sales_measurements=_grouped(sales_measurements))
 
 
+def _document_benchmarks() -> list[Result]:
+    from quotes_bench import LINES, bench_estimate_pdf
+    from quotes_bench import TARGET_SECONDS as PDF_TARGET
+    from schedule_bench import APPOINTMENTS, bench_week_view
+    from schedule_bench import TARGET_SECONDS as WEEK_TARGET
+
+    pdf, week = bench_estimate_pdf(), bench_week_view()
+    return [
+        Result(f"PDF of a {LINES}-line estimate (WeasyPrint, after one warm-up)",
+               f"{pdf * 1000:.0f} ms", f"< {PDF_TARGET * 1000:.0f} ms", pdf < PDF_TARGET),
+        Result(f"schedule week view with {APPOINTMENTS:,} appointments, p95",
+               f"{week * 1000:.0f} ms", f"< {WEEK_TARGET * 1000:.0f} ms", week < WEEK_TARGET),
+    ]
+
+
 def main() -> int:
     args = _parse_args()
     started = time.perf_counter()
@@ -214,7 +231,9 @@ def main() -> int:
         print(f"\n== service layer at {sizes[-1].sales.opportunities:,} opportunities …",
               flush=True)
         services = run_service_benchmarks(workspace.administrator, rng)
-        text = render(sizes, services, engine, plan, time.perf_counter() - started)
+        print("\n== estimate PDF and schedule week view …", flush=True)
+        documents = _document_benchmarks()
+        text = render(sizes, services, documents, engine, plan, time.perf_counter() - started)
         args.output.write_text(text, encoding="utf-8")
         print()
         for result in sizes:
@@ -222,6 +241,7 @@ def main() -> int:
             print("\n".join(sales_table(result)), end="\n\n")
         print("\n".join(results_table(services_title(sizes[-1].sales.opportunities),
                                       services)), end="\n\n")
+        print("\n".join(results_table(DOCUMENTS_TITLE, documents)), end="\n\n")
         print("\n".join(results_table(ENGINE_TITLE, engine)))
         print(f"\nWritten to {args.output} in {(time.perf_counter() - started) / 60:.1f} min.")
         return 0
