@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from stageflow.accounts.models import Account, Contact
 from stageflow.core.models import VersionedModel
@@ -85,8 +86,8 @@ class Order(PricedDocument):
         indexes = [models.Index(fields=["account", "created_at"]),
                    models.Index(fields=["opportunity", "created_at"]),
                    models.Index(fields=["status", "created_at"])]
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
+        verbose_name = pgettext_lazy("sales document", "order")
+        verbose_name_plural = pgettext_lazy("sales document", "orders")
 
     def __str__(self) -> str:
         return self.number
@@ -108,7 +109,8 @@ class Invoice(PricedDocument):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DRAFT)
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="invoices", verbose_name=_("order"))
+                              related_name="invoices",
+                              verbose_name=pgettext_lazy("sales document", "order"))
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
