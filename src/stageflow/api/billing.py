@@ -12,6 +12,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from stageflow.accounts.access import access_account_by_id, access_contact_by_id
 from stageflow.api.common import Ref, caller, expected_version, ref
+from stageflow.api.quotes import DocumentLineOut
 from stageflow.billing import pdf, selectors, services
 from stageflow.billing.access import access_invoice_by_id, access_order_by_id
 from stageflow.billing.lines import tax_by_rate
@@ -23,18 +24,6 @@ from stageflow.sales.access import access_record_by_id
 from stageflow.sales.models import Opportunity
 
 router = Router(tags=["billing"])
-
-
-class LineOut(Schema):
-    position: int
-    code: str
-    description: str
-    quantity: Decimal
-    unit: str
-    unit_price: Decimal
-    discount_percent: Decimal
-    tax_rate: Decimal
-    net_amount: Decimal
 
 
 class LineIn(Schema):
@@ -87,7 +76,7 @@ class DocumentSummaryOut(Schema):
 class DocumentOut(DocumentSummaryOut):
     contact: Ref | None
     notes: str
-    lines: list[LineOut]
+    lines: list[DocumentLineOut]
     tax_by_rate: list[TaxOut]
 
     @staticmethod

@@ -155,10 +155,10 @@ def delete_price_book_item(request: HttpRequest, item_id: int) -> Status[None]:
 
 # --- estimates -------------------------------------------------------------------------------
 
-class LineOut(Schema):
-    id: int
+class DocumentLineOut(Schema):
+    """A priced line of an estimate, an order or an invoice."""
+
     position: int
-    item: int | None
     code: str
     description: str
     quantity: Decimal
@@ -167,6 +167,11 @@ class LineOut(Schema):
     discount_percent: Decimal
     tax_rate: Decimal
     net_amount: Decimal
+
+
+class LineOut(DocumentLineOut):
+    id: int
+    item: int | None
 
     @staticmethod
     def resolve_item(line: EstimateLine) -> int | None:

@@ -14,7 +14,7 @@ from django.utils.translation import pgettext_lazy
 from stageflow.accounts.models import Account, Contact
 from stageflow.core.models import VersionedModel
 from stageflow.people.models import Office
-from stageflow.quotes.models import Estimate
+from stageflow.quotes.models import DocumentLine, Estimate
 from stageflow.sales.models import Opportunity
 
 ZERO = Decimal("0.00")
@@ -131,28 +131,6 @@ class Invoice(PricedDocument):
 
     def get_absolute_url(self) -> str:
         return reverse("billing:invoice_detail", kwargs={"invoice_id": self.pk})
-
-
-class DocumentLine(models.Model):
-    position = models.PositiveIntegerField(default=0)
-    code = models.CharField(_("code"), max_length=40, blank=True)
-    description = models.TextField(_("description"), max_length=5000)
-    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3,
-                                   default=Decimal(1))
-    unit = models.CharField(_("unit"), max_length=20, blank=True)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
-    discount_percent = models.DecimalField(_("discount %"), max_digits=5, decimal_places=2,
-                                           default=ZERO)
-    tax_rate = models.DecimalField(_("tax rate %"), max_digits=5, decimal_places=2,
-                                   default=ZERO)
-    net_amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=ZERO)
-
-    class Meta:
-        abstract = True
-        ordering = ["position", "id"]
-
-    def __str__(self) -> str:
-        return self.description[:60]
 
 
 class OrderLine(DocumentLine):

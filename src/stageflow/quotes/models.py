@@ -132,11 +132,10 @@ class EstimateCounter(models.Model):
         return f"E-{self.last_number:05d}"
 
 
-class EstimateLine(models.Model):
-    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+class DocumentLine(models.Model):
+    """A priced line as estimates, orders and invoices all have it."""
+
     position = models.PositiveIntegerField(default=0)
-    item = models.ForeignKey(PriceBookItem, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+", verbose_name=_("price book item"))
     code = models.CharField(_("code"), max_length=40, blank=True)
     description = models.TextField(_("description"), max_length=5000)
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3,
@@ -150,9 +149,8 @@ class EstimateLine(models.Model):
     net_amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, default=ZERO)
 
     class Meta:
+        abstract = True
         ordering = ["position", "id"]
-        verbose_name = _("estimate line")
-        verbose_name_plural = _("estimate lines")
 
     def __str__(self) -> str:
         return self.description[:60]
@@ -168,6 +166,16 @@ class EstimateLine(models.Model):
     @property
     def tax_rate_shown(self) -> Decimal:
         return trimmed(self.tax_rate)
+
+
+class EstimateLine(DocumentLine):
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey(PriceBookItem, null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+", verbose_name=_("price book item"))
+
+    class Meta(DocumentLine.Meta):
+        verbose_name = _("estimate line")
+        verbose_name_plural = _("estimate lines")
 
 
 class EstimateLink(models.Model):
