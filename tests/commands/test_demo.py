@@ -8,8 +8,8 @@ from django.core.management import call_command
 
 from stageflow.accounts.models import Account, AccountContact, Contact
 from stageflow.core.models import HistoryEntry
-from stageflow.people.models import Office, User
 from stageflow.packs.training.models import Course
+from stageflow.people.models import Office, User
 from stageflow.pipelines.models import Pipeline, PipelineVersion
 from stageflow.queues.models import WorkQueue
 from stageflow.quotes.models import Estimate, PriceBookItem
