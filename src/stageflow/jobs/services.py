@@ -66,7 +66,7 @@ def job_create(*, actor: User, via: Via, opportunity: Opportunity, name: str | N
     Needs the `accounts` "create_sub" permission on the customer.
     """
     ensure_may_record(actor, "view", opportunity)
-    opportunity = Opportunity.objects.select_for_update().select_related(
+    opportunity = Opportunity.objects.select_for_update(of=("self",)).select_related(
         "account", "contact").get(pk=opportunity.pk)
     customer = opportunity.account
     if customer is None:

@@ -328,7 +328,7 @@ def _save_changed(estimate: Estimate, before: Mapping[str, Any], *, actor: User 
 
 
 def _locked(estimate: Estimate) -> Estimate:
-    return Estimate.objects.select_for_update().select_related(
+    return Estimate.objects.select_for_update(of=("self",)).select_related(
         "opportunity", "account", "contact", "owner").get(pk=estimate.pk)
 
 
@@ -642,7 +642,7 @@ def _revoke_links(estimate: Estimate, *, actor: User | None, via: Via) -> int:
 @transaction.atomic
 def estimate_link_revoke(*, actor: User, via: Via, link: EstimateLink) -> EstimateLink:
     """Stop a link from working; the client then sees the same page as for any unknown link."""
-    link = EstimateLink.objects.select_for_update().select_related(
+    link = EstimateLink.objects.select_for_update(of=("self",)).select_related(
         "estimate__opportunity", "estimate__account").get(pk=link.pk)
     ensure_may_estimate(actor, "edit", link.estimate)
     if link.revoked_at is None:

@@ -293,7 +293,7 @@ def appointment_update(*, actor: User, via: Via, appointment: Appointment,
                        values: Mapping[str, Any],
                        expected_version: int | None = None) -> Appointment:
     """Change, reassign or reschedule; the status follows the assignment."""
-    appointment = Appointment.objects.select_for_update().select_related(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
         "lead", "opportunity", "account", "route").get(pk=appointment.pk)
     ensure_may_appointment(actor, "edit", appointment)
     check_version(appointment, expected_version)
@@ -325,7 +325,7 @@ def appointment_update(*, actor: User, via: Via, appointment: Appointment,
 @transaction.atomic
 def appointment_complete(*, actor: User, via: Via, appointment: Appointment,
                          expected_version: int | None = None) -> Appointment:
-    appointment = Appointment.objects.select_for_update().select_related(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
         "lead", "opportunity", "route").get(pk=appointment.pk)
     ensure_may_appointment(actor, "complete", appointment)
     check_version(appointment, expected_version)
@@ -344,7 +344,7 @@ def appointment_complete(*, actor: User, via: Via, appointment: Appointment,
 @transaction.atomic
 def appointment_cancel(*, actor: User, via: Via, appointment: Appointment,
                        expected_version: int | None = None) -> Appointment:
-    appointment = Appointment.objects.select_for_update().select_related(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
         "lead", "opportunity").get(pk=appointment.pk)
     ensure_may_appointment(actor, "edit", appointment)
     check_version(appointment, expected_version)
@@ -360,7 +360,7 @@ def appointment_cancel(*, actor: User, via: Via, appointment: Appointment,
 @transaction.atomic
 def appointment_delete(*, actor: User, via: Via, appointment: Appointment,
                        expected_version: int | None = None) -> None:
-    appointment = Appointment.objects.select_for_update().select_related(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
         "lead", "opportunity", "account").get(pk=appointment.pk)
     ensure_may_appointment(actor, "delete", appointment)
     check_version(appointment, expected_version)
@@ -392,7 +392,7 @@ def appointment_notify(*, actor: User, via: Via, appointment: Appointment,
                        expected_version: int | None = None) -> OutboxMessage:
     """Email the client the date, time window, address and notes for the client (never the
     private notes). The message is stored SKIPPED with the reason when it cannot go out."""
-    appointment = Appointment.objects.select_for_update().select_related(
+    appointment = Appointment.objects.select_for_update(of=("self",)).select_related(
         "lead", "opportunity", "account", "contact").get(pk=appointment.pk)
     ensure_may_appointment(actor, "edit", appointment)
     check_version(appointment, expected_version)

@@ -179,7 +179,7 @@ def interest_update(*, actor: User, via: Via, interest: Interest, values: Mappin
                     students: Sequence[Contact] | None = None,
                     expected_version: int | None = None) -> Interest:
     ensure_may_record(actor, "edit", interest.opportunity)
-    interest = Interest.objects.select_for_update().select_related(
+    interest = Interest.objects.select_for_update(of=("self",)).select_related(
         "course", "opportunity").get(pk=interest.pk)
     check_version(interest, expected_version)
     before = snapshot(interest, INTEREST_FIELDS)
