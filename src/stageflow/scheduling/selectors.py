@@ -31,6 +31,13 @@ RELATIVE_DAY = re.compile(r"^([+-]?)(\d{1,4})d$")
 RELATED = ("account", "lead", "opportunity", "route", "assignee")
 
 
+def for_chips(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
+    """Only what a schedule chip and its lane show: a week holds hundreds of them, and the
+    linked records' custom attributes (JSON) would be decoded for every one."""
+    return appointments.select_related(None).select_related("account", "route", "assignee").defer(
+        "private_notes", "public_notes", "address", "account__attributes", "account__notes")
+
+
 def parse_day(value: str | None, *, default: dt.date, name: str) -> dt.date:
     """A day as YYYY-MM-DD, "today", or relative to today as "+7d" / "-2d"."""
     text = (value or "").strip()
@@ -179,13 +186,16 @@ def _lane_of(row: Appointment, group_by: GroupBy, by_key: dict[str, Lane],
 
 
 def schedule(user: User, first: dt.date, last: dt.date, *, group_by: GroupBy = "route",
-             unassigned_only: bool = False, queue_limit: int = UNASSIGNED_LIMIT) -> Schedule:
+             unassigned_only: bool = False, queue_limit: int = UNASSIGNED_LIMIT,
+             chips_only: bool = False) -> Schedule:
     """Appointments of a range of days in lanes per route (or per person), with per-day
-    counts, the unassigned queue and how many wait to be rolled over."""
+    counts, the unassigned queue and how many wait to be rolled over; `chips_only` loads no
+    more of each appointment than the schedule page shows."""
+    loaded = for_chips if chips_only else with_related
     days = [first + dt.timedelta(days=offset) for offset in range((last - first).days + 1)]
     appointments = appointments_list(user, AppointmentFilters(
         first=first, last=last, unassigned=unassigned_only)).exclude(status=Status.CANCELLED)
-    rows = list(appointments)
+    rows = list(loaded(appointments))
     routes = list(routes_for(user).filter(Q(active=True) | Q(
         pk__in={row.route_id for row in rows if row.route_id})))
     people_ids = {row.assignee_id for row in rows if row.assignee_id}
@@ -205,7 +215,8 @@ def schedule(user: User, first: dt.date, last: dt.date, *, group_by: GroupBy = "
     queue = unassigned_queue(user)
     return Schedule(first=first, last=last, group_by=group_by, days=days, lanes=lanes,
                     counts={day: counts.get(day, 0) for day in days},
-                    unassigned=list(queue[:queue_limit]), unassigned_count=queue.count(),
+                    unassigned=list(loaded(queue)[:queue_limit]),
+                    unassigned_count=queue.count(),
                     overdue_count=overdue(user).count(), total=len(rows))
 
 

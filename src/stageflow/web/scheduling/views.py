@@ -67,7 +67,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
     first = day if span == "day" else day - dt.timedelta(days=day.weekday())
     last = first if span == "day" else first + dt.timedelta(days=6)
     step = dt.timedelta(days=1 if span == "day" else 7)
-    grid = selectors.schedule(user, first, last, group_by=group_by, queue_limit=QUEUE_ON_PAGE)
+    grid = selectors.schedule(user, first, last, group_by=group_by, queue_limit=QUEUE_ON_PAGE,
+                              chips_only=True)
     routes = [lane.route for lane in grid.lanes if lane.route is not None]
     feeds = selectors.feeds_of(user, routes)
     feed_rows = [("me", _("My appointments"), feeds.get("me"))]
