@@ -176,7 +176,8 @@ def _plan(queryset: Any) -> str:
         return " | ".join(str(row[-1]) for row in cursor.fetchall())
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.skipif("connection.vendor != 'sqlite'",
+                    reason="reads SQLite's query plans; PostgreSQL plans its own way")
 def test_sqlite_uses_the_board_and_follow_on_indexes_on_analysed_data(insurance, admin):
     """With statistics of a real workspace (parent NULL almost everywhere) the plain parent
     index looks useless to SQLite; the partial one does not, nor do the board's."""
@@ -204,7 +205,8 @@ def test_sqlite_uses_the_board_and_follow_on_indexes_on_analysed_data(insurance,
         heads.annotate(n=Count("id"), total=Sum("value")))
 
 
-@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.skipif("connection.vendor != 'sqlite'",
+                    reason="only SQLite drops triggers when a migration rebuilds a table")
 def test_the_title_search_triggers_survive_every_migration(db):
     """SQLite drops a table's triggers when a migration rebuilds the table; a migration that
     rebuilds sales_lead or sales_opportunity must create the search triggers again."""

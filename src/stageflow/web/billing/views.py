@@ -4,6 +4,7 @@ list, each document's page with its status actions, line editor, print page and 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -134,28 +135,27 @@ def invoice_create(request: HttpRequest, kind: str, record_id: int) -> HttpRespo
 
 # Lists -------------------------------------------------------------------------------------------
 
+def _document_list(request: HttpRequest, model: type[Order] | type[Invoice],
+                   documents: Callable[..., Any], template: str) -> HttpResponse:
+    """One page of orders or invoices in the viewer's scope, filtered by a known status."""
+    status = request.GET.get("status", "")
+    if status not in model.Status.values:
+        status = ""
+    page = Paginator(documents(signed_in_user(request), status=status), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    return render(request, template, {"page": page, "status": status,
+                                      "statuses": model.Status.choices})
+
+
 @login_required
 def invoice_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    status = request.GET.get("status", "")
-    if status not in Invoice.Status.values:
-        status = ""
-    page = Paginator(selectors.invoice_list(user, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "web/billing/invoice_list.html", {
-        "page": page, "status": status, "statuses": Invoice.Status.choices})
+    return _document_list(request, Invoice, selectors.invoice_list,
+                          "web/billing/invoice_list.html")
 
 
 @login_required
 def order_list(request: HttpRequest) -> HttpResponse:
-    user = signed_in_user(request)
-    status = request.GET.get("status", "")
-    if status not in Order.Status.values:
-        status = ""
-    page = Paginator(selectors.order_list(user, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "web/billing/order_list.html", {
-        "page": page, "status": status, "statuses": Order.Status.choices})
+    return _document_list(request, Order, selectors.order_list, "web/billing/order_list.html")
 
 
 # Documents ---------------------------------------------------------------------------------------
