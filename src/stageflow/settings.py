@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "stageflow.queues",
     "stageflow.qualification",
     "stageflow.jobs",
+    "stageflow.reports",
+    "stageflow.imports",
+    "stageflow.intake",
     "stageflow.communications",
     "stageflow.automation",
     "stageflow.api",
@@ -198,7 +201,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 _NODE_MODULES = PROJECT_DIR / "node_modules"
 STATICFILES_DIRS = [("vendor/htmx", _NODE_MODULES / "htmx.org" / "dist"),
                     ("vendor/pico", _NODE_MODULES / "@picocss" / "pico" / "css"),
-                    ("vendor/sortablejs", _NODE_MODULES / "sortablejs")]
+                    ("vendor/sortablejs", _NODE_MODULES / "sortablejs"),
+                    ("vendor/chartjs", _NODE_MODULES / "chart.js" / "dist")]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 STORAGES = {

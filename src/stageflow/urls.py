@@ -23,6 +23,9 @@ urlpatterns = [
     path("", include("stageflow.web.queues.urls")),
     path("", include("stageflow.web.qualification.urls")),
     path("", include("stageflow.web.jobs.urls")),
+    path("", include("stageflow.web.reports.urls")),
+    path("", include("stageflow.web.imports.urls")),
+    path("", include("stageflow.web.intake.urls")),
     path("", include("stageflow.web.records.urls")),
     path("", include("stageflow.web.urls")),
 ]

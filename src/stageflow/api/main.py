@@ -12,6 +12,8 @@ from stageflow.api import (
     billing,
     communications,
     contacts,
+    imports,
+    intake,
     jobs,
     people,
     pipelines,
@@ -19,6 +21,7 @@ from stageflow.api import (
     queues,
     quotes,
     recruitment,
+    reports,
     sales,
     scheduling,
     training,
@@ -58,3 +61,6 @@ api.add_router("/v1/", queues.router)
 api.add_router("/v1/", qualification.router)
 api.add_router("/v1/", jobs.router)
 api.add_router("/v1/", workspace.router)
+api.add_router("/v1/reports", reports.router)
+api.add_router("/v1/", imports.router)
+api.add_router("/v1/", intake.router)

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 
 # Areas of the UI that add tabs to record pages or entries to the navigation.
 EXTENDING_AREAS = ("quotes", "scheduling", "billing", "training", "queues", "qualification",
-                   "jobs")
+                   "jobs", "reports", "imports", "intake")
 
 
 class WebConfig(AppConfig):

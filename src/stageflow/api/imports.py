@@ -1,0 +1,5 @@
+"""/api/v1/imports (see stageflow.imports)."""
+
+from ninja import Router
+
+router = Router(tags=["imports"])

@@ -1,0 +1,5 @@
+"""/api/v1/reports (see stageflow.reports)."""
+
+from ninja import Router
+
+router = Router(tags=["reports"])

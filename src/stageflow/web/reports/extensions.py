@@ -1,0 +1,1 @@
+"""Navigation entries and record tabs of the reports area (none yet)."""
