@@ -13,6 +13,9 @@ import pytest
 
 from tests.conftest import PASSWORD, ApiClient
 
+# The browser fixtures, so each scenario's main path can also run in chromium.
+from tests.web.conftest import app_url, browser_type_launch_args, sign_in  # noqa: F401
+
 
 class Workspace:
     """The administrator's API client, and clients for the users a scenario creates."""
