@@ -31,11 +31,21 @@ RELATIVE_DAY = re.compile(r"^([+-]?)(\d{1,4})d$")
 RELATED = ("account", "lead", "opportunity", "route", "assignee")
 
 
+# What a chip and its lane read; building hundreds of full models (each with its timestamps)
+# was most of the week view's time.
+CHIP_FIELDS = (
+    "id", "version", "title", "date", "start_time", "end_time", "promised_from", "promised_to",
+    "status", "rolled_over_count", "account_id", "route_id", "assignee_id", "owner_id",
+    "office_id", "account__id", "account__name", "route__id", "route__name", "route__colour",
+    "route__active", "assignee__id", "assignee__username", "assignee__first_name",
+    "assignee__last_name")
+
+
 def for_chips(appointments: QuerySet[Appointment]) -> QuerySet[Appointment]:
     """Only what a schedule chip and its lane show: a week holds hundreds of them, and the
     linked records' custom attributes (JSON) would be decoded for every one."""
-    return appointments.select_related(None).select_related("account", "route", "assignee").defer(
-        "private_notes", "public_notes", "address", "account__attributes", "account__notes")
+    return appointments.select_related(None).select_related("account", "route", "assignee").only(
+        *CHIP_FIELDS)
 
 
 def parse_day(value: str | None, *, default: dt.date, name: str) -> dt.date:
