@@ -28,7 +28,7 @@ from stageflow.quotes.services import totals_of
 logger = logging.getLogger(__name__)
 
 INTRODUCTION_KEY = "estimate"
-STYLESHEET = "stageflow/quotes.css"
+STYLESHEET = "stageflow/estimate-document.css"
 
 
 @dataclass(frozen=True, slots=True)
