@@ -1,1 +1,2 @@
-"""Navigation entries and record tabs of the intake area (none yet)."""
+"""The intake area has no navigation entry of its own: administrators reach it from the
+Settings page ("Lead forms and intake sources")."""
