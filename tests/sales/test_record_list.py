@@ -165,7 +165,7 @@ def test_the_api_list_brings_lead_parent_and_follow_ons(training, admin):
         rows = {r.pk: r for r in selectors.Paged(records)[0:10]}
         links = {pk: (r.parent_id, r.lead, [c.pk for c in r.children.all()])
                  for pk, r in rows.items()}
-    assert len(captured) == 3  # rows, tags, follow-ons
+    assert len(captured) == 5  # rows, tags, follow-ons, competitors, sales team
     assert links == {parent.pk: (None, None, [child.pk]), child.pk: (parent.pk, None, [])}
 
 

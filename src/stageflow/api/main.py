@@ -24,7 +24,9 @@ from stageflow.api import (
     reports,
     sales,
     scheduling,
+    timeline,
     training,
+    wizards,
     workspace,
 )
 from stageflow.api.errors import install_error_handlers
@@ -61,6 +63,8 @@ api.add_router("/v1/", queues.router)
 api.add_router("/v1/", qualification.router)
 api.add_router("/v1/", jobs.router)
 api.add_router("/v1/", workspace.router)
+api.add_router("/v1/", timeline.router)
+api.add_router("/v1/", wizards.router)
 api.add_router("/v1/reports", reports.router)
 api.add_router("/v1/", imports.router)
 api.add_router("/v1/", intake.router)

@@ -8,8 +8,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.translation import get_language
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -19,12 +22,19 @@ from stageflow.api.automation import FiringOut
 from stageflow.api.common import HistoryOut, Ref, caller, expected_version, ref
 from stageflow.automation.models import Firing
 from stageflow.automation.selectors import firing_log
-from stageflow.core.errors import MalformedRequest
+from stageflow.core.errors import MalformedRequest, NotFound
 from stageflow.core.history import history_of
 from stageflow.core.models import HistoryEntry, Via
 from stageflow.sales import selectors, services
 from stageflow.sales.access import access_record_by_id
-from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
+from stageflow.sales.models import (
+    Competitor,
+    Lead,
+    Opportunity,
+    RecordContact,
+    SalesTeamMember,
+    StageChange,
+)
 
 
 class TransitionOut(Schema):
@@ -84,7 +94,8 @@ class RecordOut(Schema):
 
     @staticmethod
     def resolve_stage_name(record: Lead) -> str:
-        return engine.get_stage(record.definition, record.stage).label()  # type: ignore[attr-defined]
+        stage = engine.get_stage(record.definition, record.stage)  # type: ignore[attr-defined]
+        return stage.label(get_language() or settings.LANGUAGE_CODE)
 
     @staticmethod
     def resolve_step_name(record: Lead) -> str:
@@ -114,6 +125,21 @@ class LeadOut(RecordOut):
         return [ref(o) for o in lead.opportunities.all()]
 
 
+class CompetitorOut(Schema):
+    id: int
+    name: str
+    notes: str
+
+
+class TeamMemberOut(Schema):
+    user: Ref
+    role: str
+
+    @staticmethod
+    def resolve_user(member: SalesTeamMember) -> dict[str, Any] | None:
+        return ref(member.user)
+
+
 class OpportunityOut(RecordOut):
     value: Decimal
     currency: str
@@ -125,6 +151,16 @@ class OpportunityOut(RecordOut):
     proposed_solution: str
     close_reason: str
     close_date: date | None
+    competitors: list[CompetitorOut]
+    sales_team: list[TeamMemberOut]
+
+    @staticmethod
+    def resolve_competitors(opportunity: Opportunity) -> list[Competitor]:
+        return list(opportunity.competitors.all())
+
+    @staticmethod
+    def resolve_sales_team(opportunity: Opportunity) -> list[SalesTeamMember]:
+        return list(opportunity.team_members.all())
 
     @staticmethod
     def resolve_lead(opportunity: Opportunity) -> dict[str, Any] | None:
@@ -220,6 +256,8 @@ class RecordFilters(Schema):
     pipeline: str = ""
     tag: str = ""
     stage_group: str = ""
+    account: int | None = None
+    contact: int | None = None
     ordering: str = "-created"
 
 
@@ -228,6 +266,21 @@ class ConvertIn(Schema):
     opportunity: int | None = None
     pipeline: str | None = None
     version: int | None = None
+
+
+class CloseIn(Schema):
+    outcome: str
+    values: dict[str, Any] = {}
+    version: int | None = None
+
+
+class CompetitorIn(Schema):
+    name: str
+    notes: str = ""
+
+
+class TeamMemberIn(Schema):
+    role: str = ""
 
 
 class FollowOnIn(Schema):
@@ -259,7 +312,8 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
             user=caller(request), kind=kind, q=filters.q, view=filters.view,
             stage=filters.stage, status=filters.status, owner_id=filters.owner,
             office_id=filters.office, pipeline=filters.pipeline, tag=filters.tag,
-            stage_group=filters.stage_group, ordering=filters.ordering)
+            stage_group=filters.stage_group, account_id=filters.account,
+            contact_id=filters.contact, ordering=filters.ordering)
         return _WithDefinitions(selectors.with_links(records, kind))
 
     @router.post("", response={201: out}, operation_id=f"create_{kind}")
@@ -270,7 +324,11 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
         return Status(201, _fresh(request, kind, record.pk))
 
     @router.get("/{record_id}", response=out, operation_id=f"get_{kind}")
-    def get_record(request: HttpRequest, record_id: int) -> Any:
+    def get_record(request: HttpRequest, record_id: int, lang: str = "") -> Any:
+        """`lang` (or the Accept-Language header) picks the language of the stage name."""
+        if lang in dict(settings.LANGUAGES):
+            # Kept active for the rest of this request: the answer is built after we return.
+            translation.activate(lang)
         return _fresh(request, kind, record_id)
 
     @router.patch("/{record_id}", response=out, operation_id=f"update_{kind}")
@@ -401,9 +459,7 @@ leads_router = build_router("lead", LeadOut)
 opportunities_router = build_router("opportunity", OpportunityOut)
 
 
-@leads_router.post("/{record_id}/convert", response={201: OpportunityOut},
-                   operation_id="convert_lead")
-def convert_lead(request: HttpRequest, record_id: int, payload: ConvertIn) -> Status[Any]:
+def _convert(request: HttpRequest, record_id: int, payload: ConvertIn) -> Status[Any]:
     user = caller(request)
     lead = access_record_by_id(user, "lead", record_id, "edit")
     into = None
@@ -414,6 +470,95 @@ def convert_lead(request: HttpRequest, record_id: int, payload: ConvertIn) -> St
         into=into, pipeline_key=payload.pipeline,  # type: ignore[arg-type]
         expected_version=expected_version(request, payload.version))
     return Status(201, _fresh(request, "opportunity", opportunity.pk))
+
+
+@leads_router.post("/{record_id}/convert", response={201: OpportunityOut},
+                   operation_id="convert_lead")
+def convert_lead(request: HttpRequest, record_id: int, payload: ConvertIn) -> Status[Any]:
+    """"+ Opportunity": the lead becomes an opportunity and moves to its conversion end-stage."""
+    return _convert(request, record_id, payload)
+
+
+@leads_router.post("/{record_id}/qualify", response={201: OpportunityOut},
+                   operation_id="qualify_lead")
+def qualify_lead(request: HttpRequest, record_id: int, payload: ConvertIn) -> Status[Any]:
+    """Qualifying is converting under SalesTrack's name: 422 lists the qualification criteria
+    still missing, 409 when the lead was qualified already."""
+    return _convert(request, record_id, payload)
+
+
+def _opportunity(request: HttpRequest, record_id: int, action: str = "view") -> Opportunity:
+    record = access_record_by_id(caller(request), "opportunity", record_id, action)
+    assert isinstance(record, Opportunity)
+    return record
+
+
+@opportunities_router.post("/{record_id}/close", response=OpportunityOut,
+                           operation_id="close_opportunity")
+def close_opportunity(request: HttpRequest, record_id: int, payload: CloseIn) -> Any:
+    """Close as `won` or `lost`, with the values the closing transition needs."""
+    services.opportunity_close(actor=caller(request), via=Via.API,
+                               opportunity=_opportunity(request, record_id, "edit"),
+                               outcome=payload.outcome, values=payload.values,
+                               expected_version=expected_version(request, payload.version))
+    return _fresh(request, "opportunity", record_id)
+
+
+@opportunities_router.get("/{record_id}/competitors", response=list[CompetitorOut],
+                          operation_id="list_competitors")
+@paginate(LimitOffsetPagination)
+def list_competitors(request: HttpRequest, record_id: int) -> QuerySet[Competitor]:
+    return _opportunity(request, record_id).competitors.all()
+
+
+@opportunities_router.post("/{record_id}/competitors", response={201: CompetitorOut},
+                           operation_id="add_competitor")
+def add_competitor(request: HttpRequest, record_id: int,
+                   payload: CompetitorIn) -> Status[Competitor]:
+    competitor = services.competitor_add(actor=caller(request), via=Via.API,
+                                         opportunity=_opportunity(request, record_id, "edit"),
+                                         name=payload.name, notes=payload.notes)
+    return Status(201, competitor)
+
+
+@opportunities_router.delete("/{record_id}/competitors/{competitor_id}", response={204: None},
+                             operation_id="remove_competitor")
+def remove_competitor(request: HttpRequest, record_id: int, competitor_id: int) -> Status[None]:
+    opportunity = _opportunity(request, record_id, "edit")
+    competitor = opportunity.competitors.filter(pk=competitor_id).first()
+    if competitor is None:
+        raise NotFound("No such competitor on this opportunity.")
+    services.competitor_remove(actor=caller(request), via=Via.API, competitor=competitor)
+    return Status(204, None)
+
+
+@opportunities_router.get("/{record_id}/sales-team", response=list[TeamMemberOut],
+                          operation_id="list_sales_team")
+@paginate(LimitOffsetPagination)
+def list_sales_team(request: HttpRequest, record_id: int) -> QuerySet[SalesTeamMember]:
+    return _opportunity(request, record_id).team_members.select_related("user")
+
+
+@opportunities_router.put("/{record_id}/sales-team/{user_id}", response=TeamMemberOut,
+                          operation_id="set_sales_team_member")
+def set_sales_team_member(request: HttpRequest, record_id: int, user_id: int,
+                          payload: TeamMemberIn) -> SalesTeamMember:
+    """Put a colleague on the sales team with a role (or change their role)."""
+    return services.team_member_set(actor=caller(request), via=Via.API,
+                                    opportunity=_opportunity(request, record_id, "edit"),
+                                    user_id=user_id, role=payload.role)
+
+
+@opportunities_router.delete("/{record_id}/sales-team/{user_id}", response={204: None},
+                             operation_id="remove_sales_team_member")
+def remove_sales_team_member(request: HttpRequest, record_id: int,
+                             user_id: int) -> Status[None]:
+    opportunity = _opportunity(request, record_id, "edit")
+    member = opportunity.team_members.filter(user_id=user_id).first()
+    if member is None:
+        raise NotFound("No such member of this opportunity's sales team.")
+    services.team_member_remove(actor=caller(request), via=Via.API, member=member)
+    return Status(204, None)
 
 
 @opportunities_router.post("/{record_id}/follow-ons", response={201: OpportunityOut},

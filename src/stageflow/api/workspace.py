@@ -26,6 +26,8 @@ class WorkspaceOut(Schema):
     days_out: int
     select_new_estimate: bool
     sub_account_name_template: str
+    registration_number: str
+    locked_settings: list[str]
 
 
 class WorkspaceIn(Schema):
@@ -41,6 +43,8 @@ class WorkspaceIn(Schema):
     days_out: int | None = None
     select_new_estimate: bool | None = None
     sub_account_name_template: str | None = None
+    registration_number: str | None = None
+    locked_settings: list[str] | None = None
 
 
 @router.get("/workspace", response=WorkspaceOut, operation_id="get_workspace")
@@ -50,6 +54,7 @@ def get_workspace(request: HttpRequest) -> WorkspaceSettings:
 
 @router.patch("/workspace", response=WorkspaceOut, operation_id="update_workspace")
 def update_workspace(request: HttpRequest, payload: WorkspaceIn) -> WorkspaceSettings:
-    """Change company details and defaults (workspace managers only)."""
+    """Change company details and defaults (workspace managers only). Settings named in
+    `locked_settings` are changed, and the list itself is set, by the system owner only."""
     return workspace_settings_save(actor=caller(request), via=Via.API,
                                    values=payload.model_dump(exclude_unset=True))

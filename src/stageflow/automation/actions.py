@@ -270,9 +270,16 @@ def assign_owner(context: ActionContext, params: Mapping[str, Any]) -> str:
 
 # Activities --------------------------------------------------------------------------------
 
+# Whoever looks after the record's account (its owner); SalesTrack calls them the account's CSR.
+ACCOUNT_OWNER = ("account_owner", "account_csr")
+
+
 def _assignee(context: ActionContext, who: Any) -> User | None:
     if who in (None, "", "owner"):
         return context.record.owner
+    if who in ACCOUNT_OWNER:
+        account = context.record.account
+        return account.owner if account is not None and account.owner else context.record.owner
     return assignable_users().filter(username=str(who)).first() or context.record.owner
 
 

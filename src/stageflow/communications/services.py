@@ -436,7 +436,7 @@ def template_delete(*, actor: User, template: MessageTemplate,
 WORKSPACE_FIELDS = ("company_name", "company_email", "company_phone", "company_address",
                     "company_website", "office_email", "terms", "default_language",
                     "default_currency", "days_out", "select_new_estimate",
-                    "sub_account_name_template")
+                    "sub_account_name_template", "registration_number", "locked_settings")
 
 
 def _checked_phone(value: Any) -> str:
@@ -475,12 +475,36 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _lockable(value: Any) -> list[str]:
+    names = value if isinstance(value, list | tuple) else []
+    unknown = [str(name) for name in names if name not in WORKSPACE_FIELDS
+               or name == "locked_settings"]
+    if not isinstance(value, list | tuple) or unknown:
+        raise ValueError(_("A list of setting names; not settings: %(names)s.")
+                         % {"names": ", ".join(unknown) or "—"})
+    return sorted(set(names))
+
+
 WORKSPACE_NORMALISERS: dict[str, Normaliser] = {
     "company_email": normalise_email, "office_email": normalise_email,
     "company_website": normalise_url, "company_phone": _checked_phone,
     "default_language": _language, "default_currency": _currency, "days_out": _days,
     "select_new_estimate": _flag, "sub_account_name_template": check_template,
+    "locked_settings": _lockable,
 }
+
+
+def _ensure_unlocked(actor: User, changes: list[dict[str, Any]],
+                     locked: list[str]) -> None:
+    """Only the system owner (a superuser) locks settings and changes locked ones."""
+    if actor.is_superuser:
+        return
+    refused = {change["field"].split(".")[0] for change in changes} & {*locked,
+                                                                      "locked_settings"}
+    if refused:
+        raise NotAllowed(_("Only the system owner may change these settings."),
+                         fields={name: _("Locked by the system owner.")
+                                 for name in sorted(refused)})
 
 
 @transaction.atomic
@@ -491,11 +515,13 @@ def workspace_settings_save(*, actor: User, values: Mapping[str, Any],
     row = workspace.current()
     row = WorkspaceSettings.objects.select_for_update().get(pk=row.pk)
     before = snapshot(row, WORKSPACE_FIELDS)
+    locked = list(row.locked_settings)
     errors: dict[str, str] = {}
     assign_values(row, values, editable=WORKSPACE_FIELDS, normalisers=WORKSPACE_NORMALISERS,
                   errors=errors)
     validate_record(row, errors)
     changes = field_changes(row, before, snapshot(row, WORKSPACE_FIELDS))
+    _ensure_unlocked(actor, changes, locked)
     if changes:
         row.save()
         record_history(record=row, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,

@@ -96,6 +96,12 @@ class WorkspaceSettings(models.Model):
         _("job name template"), max_length=200, blank=True,
         help_text=_("How the job (sub-account) created on a sale is named, such as "
                     "“{last_name} - {product}”. Left empty, the name is typed each time."))
+    registration_number = models.CharField(
+        _("registration number"), max_length=60, blank=True,
+        help_text=_("The business's licence or registration number, as printed on documents."))
+    # Set by the system owner (a superuser): settings an administrator of the workspace may see
+    # but not change, such as a regulated registration number.
+    locked_settings = models.JSONField(_("locked settings"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -194,6 +194,12 @@ class StageChange(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [
+            # The funnel counts a pipeline's moves by (from, to, status) from this index
+            # alone, also up to an "as of" day and for a scope's records (stageflow.reports).
+            models.Index(fields=["pipeline", "from_stage", "to_stage", "to_status", "at",
+                                 "opportunity", "lead"], name="sales_stage_moves"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(lead__isnull=False, opportunity__isnull=True)
@@ -203,3 +209,42 @@ class StageChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_step or '∅'} → {self.to_step}"
+
+
+class Competitor(models.Model):
+    """Another agency or vendor bidding for the same opportunity (SalesTrack "Develop")."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE,
+                                    related_name="competitors")
+    name = models.CharField(_("name"), max_length=200)
+    notes = models.TextField(_("notes"), blank=True, max_length=5000)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["opportunity", "name"],
+                                               name="unique_opportunity_competitor")]
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SalesTeamMember(models.Model):
+    """A colleague working an opportunity with its owner, with the part they play."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE,
+                                    related_name="team_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["opportunity", "user"],
+                                               name="unique_opportunity_team_member")]
+        verbose_name = _("sales team member")
+        verbose_name_plural = _("sales team members")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})" if self.role else str(self.user)

@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import get_language
 
 from stageflow import engine
@@ -17,7 +17,7 @@ from stageflow.pipelines.models import Pipeline, PipelineVersion
 from stageflow.pipelines.selectors import definition_of
 from stageflow.sales.access import MODELS, records_for
 from stageflow.sales.fields import field_labels, record_values
-from stageflow.sales.models import Lead, Opportunity
+from stageflow.sales.models import Lead, Opportunity, RecordContact
 from stageflow.sales.search import record_search_condition
 
 R = TypeVar("R", bound=Model)
@@ -27,12 +27,14 @@ VIEWS = ("all", "mine", "my_office", "created_by_me")
 def record_list(*, user: User, kind: str, q: str = "", view: str = "all", stage: str = "",
                 status: str = "", owner_id: int | None = None, office_id: int | None = None,
                 pipeline: str = "", pipeline_id: int | None = None, tag: str = "",
-                stage_group: str = "",
+                stage_group: str = "", account_id: int | None = None,
+                contact_id: int | None = None,
                 ordering: str = "-created") -> QuerySet[Lead | Opportunity]:
     """The records `user` may see, filtered; one row per record without DISTINCT (every filter
     is on the record's own columns or a subquery), so counts and pages stay cheap.
 
-    `pipeline` is a pipeline key, `pipeline_id` its id (the board knows it). Only the relations
+    `pipeline` is a pipeline key, `pipeline_id` its id (the board knows it); `contact_id` finds
+    the records a contact is on, as main contact or with a role. Only the relations
     every list shows are loaded with it; `with_links` adds lead, parent and follow-ons."""
     records = records_for(user, kind).select_related(
         "owner", "office", "account", "contact", "pipeline").prefetch_related("tags")
@@ -66,6 +68,11 @@ def record_list(*, user: User, kind: str, q: str = "", view: str = "all", stage:
         records = records.filter(pk__in=tagged)
     if stage_group:
         records = records.filter(stage__in=_stages_in_group(kind, stage_group))
+    if account_id is not None:
+        records = records.filter(account_id=account_id)
+    if contact_id is not None:
+        linked = RecordContact.objects.filter(contact_id=contact_id).values(f"{kind}_id")
+        records = records.filter(Q(contact_id=contact_id) | Q(pk__in=linked))
     orderings = {"-created": ("-created_at", "-id"), "created": ("created_at", "id"),
                  "title": ("title", "id"), "-updated": ("-updated_at", "-id"),
                  "stage": ("stage", "id")}
@@ -111,10 +118,11 @@ class Paged(Generic[R]):
 
 def with_links(records: QuerySet[Lead | Opportunity],
                kind: str) -> QuerySet[Lead | Opportunity]:
-    """`records` with the records they link to, for the API: an opportunity's lead, parent and
-    follow-ons (children), a lead's opportunities."""
+    """`records` with the records they link to, for the API: an opportunity's lead, parent,
+    follow-ons (children), competitors and sales team; a lead's opportunities."""
     if kind == "opportunity":
-        return records.select_related("lead", "parent").prefetch_related("children")
+        return records.select_related("lead", "parent").prefetch_related(
+            "children", "competitors", "team_members__user")
     return records.prefetch_related("opportunities")
 
 
@@ -174,3 +182,24 @@ def transition_options(record: Lead | Opportunity) -> list[engine.TransitionOpti
 def _field_labels(kind: str, language: str) -> Mapping[str, str]:
     """`field_labels` once per kind and language: lists and the board ask for every row."""
     return field_labels(kind)
+
+
+COPY_LIMIT = 20
+
+
+def copyable_records(user: User, kind: str, contact_id: int | None) -> list[Lead | Opportunity]:
+    """The creation wizard's "make a copy" choices: the records of this kind that the chosen
+    existing contact is already on (as main contact or with a role), newest first."""
+    if not contact_id:
+        return []
+    return list(records_for(user, kind).filter(Q(contact_id=contact_id)
+                                               | Q(contact_links__contact_id=contact_id))
+                .distinct().order_by("-created_at", "-id")[:COPY_LIMIT])
+
+
+def develop_of(opportunity: Opportunity) -> Opportunity:
+    """`opportunity` with what SalesTrack's Develop stage gathers read in one query each:
+    stakeholders (contacts with roles), competitors and the sales team."""
+    prefetch_related_objects([opportunity], "contact_links__contact", "competitors",
+                             "team_members__user")
+    return opportunity

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,7 +15,14 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from stageflow import engine
-from stageflow.accounts.access import ensure_may, visible_account_value, visible_contact_value
+from stageflow.accounts import services as account_services
+from stageflow.accounts.access import (
+    accounts_for,
+    contacts_for,
+    ensure_may,
+    visible_account_value,
+    visible_contact_value,
+)
 from stageflow.accounts.models import Account, Contact
 from stageflow.activities.services import notify
 from stageflow.core import clock, events
@@ -37,8 +45,17 @@ from stageflow.sales.fields import (
     history_fields,
     record_values,
 )
-from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange, Status, Tag
-from stageflow.sales.selectors import known_definition, remember_definition
+from stageflow.sales.models import (
+    Competitor,
+    Lead,
+    Opportunity,
+    RecordContact,
+    SalesTeamMember,
+    StageChange,
+    Status,
+    Tag,
+)
+from stageflow.sales.selectors import copyable_records, known_definition, remember_definition
 
 WorkflowRecord = Lead | Opportunity
 
@@ -369,6 +386,37 @@ def _group_of(definition: engine.PipelineDefinition, stage: str) -> str | None:
     return known.get(stage)
 
 
+CLOSE_OUTCOMES = (Status.WON, Status.LOST)
+
+
+def opportunity_close(*, actor: User, via: Via, opportunity: Opportunity, outcome: str,
+                      values: Mapping[str, Any] | None = None,
+                      expected_version: int | None = None) -> Opportunity:
+    """Close as won or lost: the transition from here into a stage of that status, with the
+    values it needs (a lost reason, say)."""
+    if outcome not in CLOSE_OUTCOMES:
+        raise InvalidInput(_("An opportunity closes as won or lost."),
+                           fields={"outcome": _("One of: %(keys)s.")
+                                   % {"keys": ", ".join(CLOSE_OUTCOMES)}})
+    if opportunity.status != Status.OPEN:
+        raise Conflict(_("This opportunity is already closed as %(status)s.")
+                       % {"status": opportunity.get_status_display()}, code="closed",
+                       fields={"status": opportunity.status})
+    definition = record_definition(opportunity)
+    targets = (stage.key for stage in definition.stages
+               if stage.status == outcome and stage.active)
+    transition = next((key for key in (engine.transition_to_stage(definition, opportunity.step,
+                                                                  stage) for stage in targets)
+                       if key is not None), None)
+    if transition is None:
+        raise Conflict(_("This opportunity cannot be closed as %(outcome)s from where it is.")
+                       % {"outcome": outcome}, code="no_transition", fields={"outcome": outcome})
+    result = record_transition(actor=actor, via=via, record=opportunity, transition=transition,
+                               values=values, expected_version=expected_version)
+    assert isinstance(result, Opportunity)
+    return result
+
+
 def record_move_to_stage(*, actor: User, via: Via, record: WorkflowRecord, stage: str,
                          values: Mapping[str, Any] | None = None,
                          expected_version: int | None = None) -> WorkflowRecord:
@@ -616,3 +664,206 @@ def record_contact_unlink(*, actor: User, via: Via, record: WorkflowRecord,
         record_history(record=record, actor=actor, via=via,
                        action=HistoryEntry.Action.UNLINKED,
                        summary=_("Contact %(name)s removed") % {"name": contact})
+
+
+# Develop: competitors and the sales team ---------------------------------------------------
+
+def _name(value: str, *, field: str, limit: int) -> str:
+    name = value.strip()
+    if not name or len(name) > limit:
+        raise InvalidInput(_("Give a name of at most %(limit)d characters.") % {"limit": limit},
+                           fields={field: _("1 to %(limit)d characters") % {"limit": limit}})
+    return name
+
+
+@transaction.atomic
+def competitor_add(*, actor: User, via: Via, opportunity: Opportunity, name: str,
+                   notes: str = "") -> Competitor:
+    """Name another bidder for the opportunity; each name once per opportunity."""
+    ensure_may_record(actor, "edit", opportunity)
+    name = _name(name, field="name", limit=200)
+    if len(notes) > 5000:
+        raise InvalidInput(_("The notes are too long."), fields={"notes": _("at most 5000")})
+    if opportunity.competitors.filter(name__iexact=name).exists():
+        raise Conflict(_("%(name)s is already a competitor here.") % {"name": name},
+                       code="duplicate", fields={"name": name})
+    competitor = Competitor.objects.create(opportunity=opportunity, name=name,
+                                           notes=notes.strip())
+    record_history(record=opportunity, actor=actor, via=via, action=HistoryEntry.Action.LINKED,
+                   summary=_("Competitor %(name)s added") % {"name": name})
+    events.emit("opportunity.competitor_added", record_id=opportunity.pk,
+                competitor=name, actor_id=actor.pk, via=via)
+    return competitor
+
+
+@transaction.atomic
+def competitor_remove(*, actor: User, via: Via, competitor: Competitor) -> None:
+    opportunity = competitor.opportunity
+    ensure_may_record(actor, "edit", opportunity)
+    competitor.delete()
+    record_history(record=opportunity, actor=actor, via=via,
+                   action=HistoryEntry.Action.UNLINKED,
+                   summary=_("Competitor %(name)s removed") % {"name": competitor.name})
+    events.emit("opportunity.competitor_removed", record_id=opportunity.pk,
+                competitor=competitor.name, actor_id=actor.pk, via=via)
+
+
+@transaction.atomic
+def team_member_set(*, actor: User, via: Via, opportunity: Opportunity, user_id: Any,
+                    role: str = "") -> SalesTeamMember:
+    """Put a colleague (an active user) on the opportunity's sales team, or change their role."""
+    ensure_may_record(actor, "edit", opportunity)
+    try:
+        user = active_user_value(user_id)
+    except ValueError as error:
+        raise InvalidInput(str(error), fields={"user": str(error)}) from error
+    if user is None:
+        raise InvalidInput(_("Choose a user."), fields={"user": _("Required.")})
+    role = role.strip()
+    if len(role) > 60:
+        raise InvalidInput(_("The role is too long."), fields={"role": _("at most 60")})
+    member, created = SalesTeamMember.objects.get_or_create(
+        opportunity=opportunity, user=user, defaults={"role": role})
+    if created:
+        record_history(record=opportunity, actor=actor, via=via,
+                       action=HistoryEntry.Action.LINKED,
+                       summary=_("%(name)s joined the sales team") % {"name": user})
+        events.emit("opportunity.team_member_added", record_id=opportunity.pk,
+                    user_id=user.pk, actor_id=actor.pk, via=via)
+    elif member.role != role:
+        old, member.role = member.role, role
+        member.save(update_fields=["role"])
+        record_history(record=opportunity, actor=actor, via=via,
+                       action=HistoryEntry.Action.UPDATED,
+                       changes=[{"field": "sales_team", "label": str(user), "old": old,
+                                 "new": role}])
+    return member
+
+
+@transaction.atomic
+def team_member_remove(*, actor: User, via: Via, member: SalesTeamMember) -> None:
+    opportunity = member.opportunity
+    ensure_may_record(actor, "edit", opportunity)
+    member.delete()
+    record_history(record=opportunity, actor=actor, via=via,
+                   action=HistoryEntry.Action.UNLINKED,
+                   summary=_("%(name)s left the sales team") % {"name": member.user})
+    events.emit("opportunity.team_member_removed", record_id=opportunity.pk,
+                user_id=member.user_id, actor_id=actor.pk, via=via)
+
+
+# The creation wizard -----------------------------------------------------------------------
+
+MAIN_CONTACT = "Main contact"
+# What "make a copy" takes from the chosen record; account and contact come from the wizard.
+COPIED_FIELDS = ("title", "description", "source", "category", "priority")
+ACCOUNT_MODES = ("existing", "new", "none")
+CONTACT_MODES = ("existing", "new", "none")
+CONTACT_FIELDS = ("first_name", "last_name", "email", "phone")
+
+
+@dataclass(frozen=True)
+class WizardChoice:
+    """What steps 1 and 2 of the creation wizard chose: an existing, new or no account, and
+    an existing, new or no contact."""
+
+    account_mode: str
+    account_id: int | None = None
+    account_name: str = ""
+    contact_mode: str = "none"
+    contact_id: int | None = None
+    contact: Mapping[str, str] = field(default_factory=dict)
+
+
+def _wizard_account(actor: User, via: Via, kind: str, choice: WizardChoice) -> Account | None:
+    if choice.account_mode not in ACCOUNT_MODES:
+        raise InvalidInput(_("Choose an existing account, a new one or none."),
+                           fields={"account.mode": ", ".join(ACCOUNT_MODES)})
+    if choice.account_mode == "none":
+        if kind != "lead":
+            raise InvalidInput(_("An opportunity needs an account; only a lead may have none."),
+                               fields={"account.mode": _("An opportunity needs an account.")})
+        return None
+    if choice.account_mode == "new":
+        if not choice.account_name.strip():
+            raise InvalidInput(_("Give the new account a name."),
+                               fields={"account.name": _("Required.")})
+        return account_services.account_create(actor=actor, via=via,
+                                               values={"name": choice.account_name.strip()})
+    account = accounts_for(actor).filter(pk=choice.account_id or 0).first()
+    if account is None:
+        raise InvalidInput(_("Choose an account you can see."),
+                           fields={"account.id": _("Unknown account.")})
+    return account
+
+
+def _wizard_contact(actor: User, via: Via, choice: WizardChoice,
+                    account: Account | None) -> Contact | None:
+    mode = "none" if choice.account_mode == "none" else choice.contact_mode
+    if mode not in CONTACT_MODES:
+        raise InvalidInput(_("Choose an existing contact, a new one or none."),
+                           fields={"contact.mode": ", ".join(CONTACT_MODES)})
+    if mode == "none":
+        return None
+    if mode == "new":
+        values = {k: str(choice.contact.get(k) or "").strip() for k in CONTACT_FIELDS}
+        return account_services.contact_create(
+            actor=actor, via=via, values={k: v for k, v in values.items() if v},
+            account=account)
+    contact = contacts_for(actor).filter(pk=choice.contact_id or 0).first()
+    if contact is None:
+        raise InvalidInput(_("Choose a contact you can see."),
+                           fields={"contact.id": _("Unknown contact.")})
+    if account is not None and choice.account_mode == "new":
+        account_services.contact_link_account(actor=actor, via=via, contact=contact,
+                                              account=account)
+    return contact
+
+
+def _copied_values(source: WorkflowRecord) -> dict[str, Any]:
+    values: dict[str, Any] = {name: getattr(source, name) for name in COPIED_FIELDS}
+    values["attributes"] = dict(source.attributes or {})
+    if isinstance(source, Opportunity):
+        values.update({"value": source.value, "currency": source.currency})
+    return values
+
+
+@transaction.atomic
+def record_create_with_wizard(*, actor: User, via: Via, kind: Kind, choice: WizardChoice,
+                              values: Mapping[str, Any], copy_of: int | None = None,
+                              pipeline_key: str | None = None,
+                              entry: str | None = None) -> WorkflowRecord:
+    """Everything the wizard's three steps chose, in one transaction: the account and contact
+    (found or new), then the record, empty or a copy of one the existing contact is on, with
+    the contact linked as its main contact."""
+    account = _wizard_account(actor, via, kind, choice)
+    contact = _wizard_contact(actor, via, choice, account)
+    merged: dict[str, Any] = {}
+    if copy_of is not None:
+        chosen = contact.pk if contact is not None and choice.contact_mode == "existing" else None
+        source = next((r for r in copyable_records(actor, kind, chosen) if r.pk == copy_of),
+                      None)
+        if source is None:
+            raise InvalidInput(_("Only a record the chosen existing contact is on can be "
+                                 "copied."), fields={"copy_of": _("Not one of the choices.")})
+        merged = _copied_values(source)
+    typed = dict(values)
+    attributes = {**merged.get("attributes", {}), **dict(typed.pop("attributes", None) or {})}
+    merged.update(typed)
+    merged.update({"attributes": attributes, "account": account.pk if account else None,
+                   "contact": contact.pk if contact else None})
+    return record_create_with_main_contact(actor=actor, via=via, kind=kind, values=merged,
+                                           pipeline_key=pipeline_key, entry=entry)
+
+
+@transaction.atomic
+def record_create_with_main_contact(*, actor: User, via: Via, kind: Kind,
+                                    values: Mapping[str, Any], pipeline_key: str | None = None,
+                                    entry: str | None = None) -> WorkflowRecord:
+    """`record_create`, with its contact also on the record's contacts as the main contact."""
+    record = record_create(actor=actor, via=via, kind=kind, values=values,
+                           pipeline_key=pipeline_key, entry=entry)
+    if record.contact is not None:
+        record_contact_link(actor=actor, via=via, record=record, contact=record.contact,
+                            role=MAIN_CONTACT)
+    return record

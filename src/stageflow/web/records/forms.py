@@ -204,6 +204,19 @@ class RoleForm(forms.Form):
     role = forms.CharField(label=_("Role"), max_length=60, required=False)
 
 
+class TeamMemberForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Colleague"), queryset=assignable_users(),
+                                  empty_label=_("Choose a colleague"))
+    role = forms.CharField(label=_("Role"), max_length=60, required=False,
+                           help_text=_("Such as Producer, CSR or Underwriter."))
+
+
+class CompetitorForm(forms.Form):
+    name = forms.CharField(label=_("Competitor"), max_length=200)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
 # The creation wizard -------------------------------------------------------------------------
 
 class AccountStepForm(forms.Form):

@@ -4,25 +4,21 @@ in one transaction at the end."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from stageflow.accounts import services as account_services
 from stageflow.accounts.access import accounts_for, contacts_for
 from stageflow.accounts.models import Account, AccountContact, Contact
 from stageflow.core.errors import StageflowError
 from stageflow.core.models import Via
 from stageflow.people.models import User
 from stageflow.pipelines.selectors import definition_of
-from stageflow.sales import services
-from stageflow.sales.access import MODELS, records_for
+from stageflow.sales import selectors, services
 from stageflow.sales.models import Lead, Opportunity
 from stageflow.web.forms import show_service_errors
 from stageflow.web.records.forms import (
@@ -35,10 +31,6 @@ from stageflow.web.records.forms import (
 )
 from stageflow.web.records.kinds import RecordKind, kind_named
 from stageflow.web.views import signed_in_user
-
-MAIN_CONTACT: Final = "Main contact"
-COPIED_FIELDS: Final = ("title", "description", "source", "category", "priority")
-COPY_LIMIT: Final = 20
 
 
 def _int(value: Any) -> int | None:
@@ -53,18 +45,6 @@ def _visible_account(user: User, account_id: Any) -> Account | None:
 def _visible_contact(user: User, contact_id: Any) -> Contact | None:
     pk = _int(contact_id)
     return contacts_for(user).filter(pk=pk).first() if pk else None
-
-
-@transaction.atomic
-def _create_with_main_contact(*, actor: User, kind: Any, values: dict[str, Any],
-                              pipeline_key: str | None = None,
-                              entry: str | None = None) -> Lead | Opportunity:
-    record = services.record_create(actor=actor, via=Via.WEB, kind=kind, values=values,
-                                    pipeline_key=pipeline_key, entry=entry)
-    if record.contact is not None:
-        services.record_contact_link(actor=actor, via=Via.WEB, record=record,
-                                     contact=record.contact, role=MAIN_CONTACT)
-    return record
 
 
 @login_required
@@ -84,8 +64,9 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
     form.fields["owner"].required = True
     if request.method == "POST" and form.is_valid():
         try:
-            record = _create_with_main_contact(
-                actor=user, kind=kind, values=service_values(form),
+            record = services.record_create_with_main_contact(
+                actor=user, via=Via.WEB, kind=kind,  # type: ignore[arg-type]
+                values=service_values(form),
                 pipeline_key=form.cleaned_data.get("pipeline") or None,
                 entry=form.cleaned_data.get("entry") or None)
         except StageflowError as error:
@@ -117,12 +98,8 @@ def _save_state(request: HttpRequest, kind: str, state: dict[str, Any]) -> None:
 
 def _copyable(user: User, kind: str, state: dict[str, Any]) -> list[Lead | Opportunity]:
     """The records of this kind the chosen (existing) contact already has."""
-    contact_id = state.get("contact_id") if state.get("contact_mode") == "existing" else None
-    if not contact_id:
-        return []
-    return list(records_for(user, kind).filter(Q(contact_id=contact_id)
-                                               | Q(contact_links__contact_id=contact_id))
-                .distinct().order_by("-created_at", "-id")[:COPY_LIMIT])
+    existing = state.get("contact_mode") == "existing"
+    return selectors.copyable_records(user, kind, state.get("contact_id") if existing else None)
 
 
 @login_required
@@ -211,26 +188,6 @@ def _contact_step(request: HttpRequest, user: User, kind: RecordKind,
                         chosen_contact=_visible_contact(user, data.get("contact")))
 
 
-def _record_values(kind: str, form: RecordStepForm, source: Lead | Opportunity | None,
-                   account: Account | None, contact: Contact | None) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if source is not None:
-        values = {name: getattr(source, name) for name in COPIED_FIELDS}
-        values["attributes"] = dict(source.attributes or {})
-        if isinstance(source, Opportunity):
-            values.update({"value": source.value, "currency": source.currency})
-    typed = service_values(form, keep_empty=False)
-    attributes = {k: v for k, v in (typed.pop("attributes", None) or {}).items()
-                  if v not in (None, "", [])}
-    for name in ("start", "copy_of"):
-        typed.pop(name, None)
-    values.update(typed)
-    values["attributes"] = {**values.get("attributes", {}), **attributes}
-    values["account"] = account.pk if account else None
-    values["contact"] = contact.pk if contact else None
-    return values
-
-
 def _record_step(request: HttpRequest, user: User, kind: RecordKind,
                  state: dict[str, Any]) -> HttpResponse:
     copyable = _copyable(user, kind.key, state)
@@ -269,36 +226,20 @@ def _summary(user: User, state: dict[str, Any]) -> dict[str, str]:
     }
 
 
-@transaction.atomic
 def _wizard_create(user: User, kind: str, state: dict[str, Any], form: RecordStepForm,
                    source: Lead | Opportunity | None) -> Lead | Opportunity:
     """Everything the three steps chose, in one transaction: account, contact, record."""
     mode = state.get("account_mode")
-    account: Account | None = None
-    if mode in ("current", "existing"):
-        account = _visible_account(user, state.get("account_id"))
-        if account is None:
-            raise StageflowError(_("The chosen account is no longer available."))
-    elif mode == "new":
-        account = account_services.account_create(actor=user, via=Via.WEB,
-                                                   values={"name": state["account_name"]})
-    elif kind != "lead":
-        raise StageflowError(_("An opportunity needs an account."))
-    contact: Contact | None = None
-    if state.get("contact_mode") == "existing":
-        contact = _visible_contact(user, state.get("contact_id"))
-        if contact is None:
-            raise StageflowError(_("The chosen contact is no longer available."))
-        if account is not None and mode == "new":
-            account_services.contact_link_account(actor=user, via=Via.WEB, contact=contact,
-                                                  account=account)
-    elif state.get("contact_mode") == "new":
-        values = {k: state.get(k, "") for k in ("first_name", "last_name", "email", "phone")}
-        contact = account_services.contact_create(
-            actor=user, via=Via.WEB, values={k: v for k, v in values.items() if v},
-            account=account)
-    values = _record_values(kind, form, source, account, contact)
-    model = MODELS[kind]
-    record = _create_with_main_contact(actor=user, kind=kind, values=values)
-    assert isinstance(record, model)
-    return record
+    choice = services.WizardChoice(
+        account_mode="existing" if mode == "current" else str(mode),
+        account_id=state.get("account_id"), account_name=state.get("account_name", ""),
+        contact_mode=state.get("contact_mode") or "none", contact_id=state.get("contact_id"),
+        contact={k: state.get(k, "") for k in services.CONTACT_FIELDS})
+    typed = service_values(form, keep_empty=False)
+    for name in ("start", "copy_of"):
+        typed.pop(name, None)
+    typed["attributes"] = {k: v for k, v in (typed.get("attributes") or {}).items()
+                           if v not in (None, "", [])}
+    return services.record_create_with_wizard(
+        actor=user, via=Via.WEB, kind=kind,  # type: ignore[arg-type]
+        choice=choice, values=typed, copy_of=source.pk if source else None)

@@ -34,6 +34,7 @@ from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
 from stageflow.web.attribute_display import attribute_rows
 from stageflow.web.extensions import panel_links
 from stageflow.web.forms import show_service_errors
+from stageflow.web.records.develop import develop_context
 from stageflow.web.records.display import (
     decorate,
     definition,
@@ -57,7 +58,7 @@ from stageflow.web.records.overview import transition_buttons
 from stageflow.web.views import change_tag, page_language, signed_in_user, tag_bar
 
 Record = Lead | Opportunity
-TABS = ("general", "contacts", "follow-ons", "history", "workflow")
+TABS = ("general", "contacts", "follow-ons", "develop", "history", "workflow")
 
 
 
@@ -167,6 +168,8 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
         context["attribute_rows"] = attribute_rows(kind, record.attributes or {}, page_language())
     elif tab == "contacts":
         context.update(_contacts_context(record, kind))
+    elif tab == "develop" and isinstance(record, Opportunity):
+        context.update(develop_context(record))
     elif tab == "follow-ons" and isinstance(record, Opportunity):
         context["follow_on_form"] = extra.pop("follow_on_form", None) or (
             FollowOnForm(definition=found) if found.follow_ons else None)
