@@ -61,6 +61,9 @@ class Report:
     chart: Chart | None = None
     totals: dict[str, Any] = field(default_factory=dict)
     notes: list[str | Promise] = field(default_factory=list)
+    # The filters the figures were really built with, defaults filled in (the pipeline a
+    # funnel fell back to, the grouping used), so a page or a caller can say what it shows.
+    filters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +75,9 @@ class ReportSpec:
     filters: tuple[str, ...] = ("pipeline", "owner", "office", "source", "date_from", "date_to")
     group_by: tuple[str, ...] = ()
     record_types: tuple[str, ...] = ("opportunity",)
+    # Whether `group_by` may name several keys ("owner,source": a row per combination), and
+    # besides those listed, aliases and custom choice attributes (see reports.dimensions).
+    multi_group: bool = False
 
 
 REPORTS: dict[str, ReportSpec] = {}
