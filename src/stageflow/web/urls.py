@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path, re_path, reverse_lazy
 
 from stageflow.web import views
 from stageflow.web.forms import SignInForm
@@ -31,6 +31,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path("accounts/", views.account_list, name="account_list"),
+    re_path(r"^accounts/export\.(?P<fmt>csv|xlsx)$", views.account_export,
+            name="account_export"),
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/lookup/", views.account_lookup, name="account_lookup"),
     path("accounts/<int:account_id>/", views.account_detail, name="account_detail"),
@@ -41,6 +43,8 @@ urlpatterns = [
     path("accounts/<int:parent_id>/sub-accounts/new/", views.account_create,
          name="sub_account_create"),
     path("contacts/", views.contact_list, name="contact_list"),
+    re_path(r"^contacts/export\.(?P<fmt>csv|xlsx)$", views.contact_export,
+            name="contact_export"),
     path("contacts/new/", views.contact_create, name="contact_create"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="contact_edit"),

@@ -44,6 +44,8 @@ from stageflow.web.forms import (
     form_values,
     show_service_errors,
 )
+from stageflow.web.records.export import account_table, contact_table, download
+from stageflow.web.reports.dashboards import dashboard
 
 PAGE_SIZE = 25
 
@@ -108,6 +110,14 @@ def _int_or_none(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The request's query string without `names` (e.g. the page for an export link)."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 def _page(request: HttpRequest, records: QuerySet[Any]) -> Page:
     return Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -151,6 +161,7 @@ def _delete_page(request: HttpRequest, record: Account | Contact, *, kind: str,
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's dashboard (see `web.reports.dashboards`) and their customers."""
     user = signed_in_user(request)
     recent = selectors.account_list(user=user, ordering="-created")[:5]
     return render(request, "web/home.html", {
@@ -164,28 +175,54 @@ def home(request: HttpRequest) -> HttpResponse:
         "due": reminders(user)[:8],
         "may_create_account": permissions.may_at_all(user, "accounts", "create"),
         "may_create_contact": permissions.may_at_all(user, "contacts", "create"),
+        **dashboard(user, language=page_language()),
     })
+
+
+def account_filters(query: Any) -> dict[str, Any]:
+    """The accounts overview's filters read from its query string, as `account_list` takes
+    them; the page, its export and `stageflow export accounts` share them."""
+    return {
+        "q": query.get("q", ""),
+        "customer_status": query.get("status", ""),
+        "office_id": _int_or_none(query.get("office")),
+        "owner_id": _int_or_none(query.get("owner")),
+        "top_level_only": query.get("top") == "1",
+        "ordering": query.get("sort", "name"),
+    }
+
+
+def contact_filters(query: Any) -> dict[str, Any]:
+    """The contacts overview's filters read from its query string, as `contact_list` takes
+    them."""
+    return {
+        "q": query.get("q", ""),
+        "office_id": _int_or_none(query.get("office")),
+        "owner_id": _int_or_none(query.get("owner")),
+        "ordering": query.get("sort", "name"),
+    }
 
 
 @login_required
 def account_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    filters: dict[str, Any] = {
-        "q": request.GET.get("q", ""),
-        "customer_status": request.GET.get("status", ""),
-        "office_id": _int_or_none(request.GET.get("office")),
-        "owner_id": _int_or_none(request.GET.get("owner")),
-        "top_level_only": request.GET.get("top") == "1",
-        "ordering": request.GET.get("sort", "name"),
-    }
+    filters = account_filters(request.GET)
     page = _page(request, selectors.account_list(user=user, **filters))
     template = _list_template(request, "web/accounts/list.html", "web/accounts/_results.html")
     return render(request, template, {
         "page": page, "filters": filters, "statuses": CustomerStatus.choices,
         "offices": Office.objects.all(), "owners": assignable_users(),
         "may_create": permissions.may_at_all(user, "accounts", "create"),
-        "sort": filters["ordering"],
+        "sort": filters["ordering"], "export_query": query_without(request, "page"),
     })
+
+
+@login_required
+def account_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every account the overview's filters, search and sort select, as CSV or XLSX."""
+    user = signed_in_user(request)
+    return download(fmt, account_table(
+        selectors.account_list(user=user, **account_filters(request.GET))))
 
 
 @login_required
@@ -300,12 +337,7 @@ def account_lookup(request: HttpRequest) -> HttpResponse:
 @login_required
 def contact_list(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    filters: dict[str, Any] = {
-        "q": request.GET.get("q", ""),
-        "office_id": _int_or_none(request.GET.get("office")),
-        "owner_id": _int_or_none(request.GET.get("owner")),
-        "ordering": request.GET.get("sort", "name"),
-    }
+    filters = contact_filters(request.GET)
     page = _page(request, selectors.contact_list(user=user, **filters))
     links = selectors.account_links_of_contacts(page.object_list, user)
     for contact in page.object_list:
@@ -315,7 +347,16 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "page": page, "filters": filters, "offices": Office.objects.all(),
         "owners": assignable_users(), "sort": filters["ordering"],
         "may_create": permissions.may_at_all(user, "contacts", "create"),
+        "export_query": query_without(request, "page"),
     })
+
+
+@login_required
+def contact_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Every contact the overview's filters, search and sort select, as CSV or XLSX."""
+    user = signed_in_user(request)
+    return download(fmt, contact_table(
+        selectors.contact_list(user=user, **contact_filters(request.GET)), user))
 
 
 @login_required

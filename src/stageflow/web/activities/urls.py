@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from stageflow.web.activities import views
 
@@ -6,6 +6,7 @@ app_name = "activities"
 
 urlpatterns = [
     path("", views.mine, name="mine"),
+    re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.export_mine, name="export"),
     path("notifications/read/", views.read_notifications, name="read_notifications"),
     path("on/<str:kind>/<int:record_id>/", views.panel, name="panel"),
     path("on/<str:kind>/<int:record_id>/add/", views.add_activity, name="add"),

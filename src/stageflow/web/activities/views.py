@@ -22,6 +22,7 @@ from stageflow.core.errors import StageflowError
 from stageflow.core.models import Via
 from stageflow.web.activities.forms import ActivityForm, UploadForm
 from stageflow.web.forms import show_service_errors
+from stageflow.web.records import export
 from stageflow.web.views import signed_in_user
 
 
@@ -151,6 +152,14 @@ def mine(request: HttpRequest) -> HttpResponse:
         "due": selectors.reminders(user), "show_done": show_done,
         "notifications": selectors.recent_notifications(user)[:20],
         "unread": selectors.unread_notifications(user).count()})
+
+
+@login_required
+def export_mine(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The activities "My activities" lists (every one, not only the first 200)."""
+    user = signed_in_user(request)
+    activities = selectors.my_activities(user, include_done=request.GET.get("done") == "1")
+    return export.download(fmt, export.activity_table(activities))
 
 
 @login_required

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from stageflow.core.errors import NotFound, StageflowError
@@ -17,6 +20,7 @@ from stageflow.queues import selectors, services
 from stageflow.queues.models import WorkQueue
 from stageflow.web.forms import show_service_errors
 from stageflow.web.queues.forms import WorkQueueForm
+from stageflow.web.records.export import account_table, download, record_table
 from stageflow.web.views import administrator, signed_in_user
 
 PAGE_SIZE = 50
@@ -50,6 +54,17 @@ def queue_detail(request: HttpRequest, queue_id: int) -> HttpResponse:
     return render(request, "web/queues/detail.html", {
         "queue": queue, "page": page, "entries": selectors.entries_of(queue, page.object_list),
         "may_manage": permissions.manages_workspace(user)})
+
+
+@login_required
+def queue_export(request: HttpRequest, queue_id: int, fmt: str) -> HttpResponse:
+    """Every entry of the queue the user may see, oldest first, as CSV or XLSX."""
+    user = signed_in_user(request)
+    queue = selectors.access_queue(user, queue_id)
+    records = selectors.queue_entries(user, queue)
+    table = (account_table(records) if queue.record_type == WorkQueue.RecordType.ACCOUNT
+             else record_table(queue.record_type, records, get_language() or "en"))
+    return download(fmt, replace(table, name=f"queue-{queue.slug}"))
 
 
 def _form_page(request: HttpRequest, queue: WorkQueue | None) -> HttpResponse:

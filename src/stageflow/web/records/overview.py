@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -27,7 +27,7 @@ from stageflow.people import permissions
 from stageflow.people.models import Office, User
 from stageflow.people.selectors import assignable_users
 from stageflow.pipelines.models import Pipeline
-from stageflow.pipelines.selectors import definition_of, lookup_values
+from stageflow.pipelines.selectors import attributes_of, definition_of, lookup_values
 from stageflow.sales import selectors, services
 from stageflow.sales.access import (
     PERMISSION_TYPES,
@@ -43,13 +43,14 @@ from stageflow.web.records.display import (
     field_label,
     list_columns,
 )
-from stageflow.web.records.export import csv_rows
+from stageflow.web.records.export import download, record_table
 from stageflow.web.records.forms import live_pipelines
 from stageflow.web.records.kinds import RecordKind, kind_named
-from stageflow.web.views import signed_in_user
+from stageflow.web.views import query_without, signed_in_user
 
 PAGE_SIZE: Final = 25
 BULK_LIMIT: Final = 500
+EXPORT_ACTIONS: Final = {"export": "csv", "export_xlsx": "xlsx"}
 SORTS: Final[dict[str, tuple[str, ...]]] = {
     "title": ("title", "id"), "stage": ("stage", "id"), "created": ("created_at", "id"),
     "updated": ("updated_at", "id"), "owner": ("owner__username", "id"),
@@ -173,13 +174,6 @@ def _step_name(found: engine.PipelineDefinition, key: str) -> str:
         return key
 
 
-def _query_without(request: HttpRequest, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
 @login_required
 def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     user = signed_in_user(request)
@@ -202,13 +196,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "groups": found.stage_groups if found else (),
         "stages": engine.ordered_stages(found) if found else (),
         "views": [(key, _(label)) for key, label in VIEW_TABS],
-        "tab_query_group": _query_without(request, "stage_group", "page"),
-        "tab_query_view": _query_without(request, "view", "page"),
+        "tab_query_group": query_without(request, "stage_group", "page"),
+        "tab_query_view": query_without(request, "view", "page"),
         "next": request.get_full_path(),
         "may_create": permissions.may_at_all(user, PERMISSION_TYPES[kind], "create"),
     }
     context.update({"owners": assignable_users(), "moves": bulk_moves(found),
-                    "export_query": _query_without(request, "page")})
+                    "export_query": query_without(request, "page")})
     if not partial:
         context.update({
             "pipelines": live_pipelines(kind), "statuses": Status.choices,
@@ -312,7 +306,7 @@ def _summary(request: HttpRequest, done: int, done_word: str, refused: list[str]
 
 @login_required
 @require_POST
-def record_bulk(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttpResponse:
+def record_bulk(request: HttpRequest, kind: str) -> HttpResponse:
     user = signed_in_user(request)
     record_kind = kind_named(kind)
     back = _safe_next(request, record_kind)
@@ -321,11 +315,10 @@ def record_bulk(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttp
     if not records:
         messages.error(request, _("Select at least one record first."))
         return redirect(back)
-    if action == "export":
-        return _export_response(kind, records_for(user, kind).filter(
-            pk__in=[r.pk for r in records]).select_related(
-            "owner", "office", "account", "contact", "pipeline").prefetch_related("tags")
-            .order_by("title", "id"))
+    if action in EXPORT_ACTIONS:
+        chosen = records_for(user, kind).filter(pk__in=[r.pk for r in records])
+        return download(EXPORT_ACTIONS[action], record_table(
+            kind, chosen.order_by("title", "id"), get_language() or "en"))
     if action == "delete" and request.POST.get("confirm") != "yes":
         return render(request, "web/records/bulk_delete.html", {
             "kind": record_kind, "records": records, "next": back})
@@ -360,19 +353,17 @@ def record_bulk(request: HttpRequest, kind: str) -> HttpResponse | StreamingHttp
     return redirect(back)
 
 
-def _export_response(kind: str, records: QuerySet[Any]) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(csv_rows(kind, records, get_language() or "en"),
-                                     content_type="text/csv; charset=utf-8")
-    name = "leads" if kind == "lead" else "opportunities"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+def overview_records(user: User, kind: str, query: Any) -> QuerySet[Any]:
+    """Every record the overview with this query string lists, over all its pages."""
+    keys = list(attributes_of(kind).filter(active=True, shown_in_lists=True)
+                .values_list("key", flat=True))
+    return filtered_records(user, kind, Filters.from_query(query, keys))
 
 
 @login_required
-def record_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
-    """Every record the overview's filters select, as CSV."""
+def record_export(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    """Every record the overview's filters, search and sort select, as CSV or XLSX."""
     user = signed_in_user(request)
     kind_named(kind)
-    columns = list_columns(kind, get_language() or "en")
-    filters = Filters.from_query(request.GET, [c.key for c in columns])
-    return _export_response(kind, filtered_records(user, kind, filters))
+    return download(fmt, record_table(kind, overview_records(user, kind, request.GET),
+                                      get_language() or "en"))

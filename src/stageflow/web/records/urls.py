@@ -1,8 +1,8 @@
 """Lead and opportunity screens. Both kinds share every view; the URL passes the kind."""
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, re_path
 
-from stageflow.web.records import intake, overview, views
+from stageflow.web.records import develop, intake, overview, views
 from stageflow.web.records.kinds import KINDS
 
 app_name = "records"
@@ -14,7 +14,8 @@ def _routes(key: str, slug: str) -> list[URLPattern]:
     routes = [
         path(f"{slug}/", overview.record_list, kind, name=f"{key}_list"),
         path(f"{slug}/bulk/", overview.record_bulk, kind, name=f"{key}_bulk"),
-        path(f"{slug}/export.csv", overview.record_export, kind, name=f"{key}_export"),
+        re_path(rf"^{slug}/export\.(?P<fmt>csv|xlsx)$", overview.record_export, kind,
+                name=f"{key}_export"),
         path(f"{slug}/lookup/", views.record_lookup, kind, name=f"{key}_lookup"),
         path(f"{slug}/new/", intake.record_create, kind, name=f"{key}_create"),
         path(f"{slug}/wizard/", intake.record_wizard, kind, name=f"{key}_wizard"),
@@ -36,8 +37,17 @@ def _routes(key: str, slug: str) -> list[URLPattern]:
     if key == "lead":
         routes.append(path(f"{one}/convert/", views.lead_convert, kind, name="lead_convert"))
     else:
-        routes.append(path(f"{one}/follow-ons/", views.follow_on_start, kind,
-                           name="opportunity_follow_on"))
+        routes += [
+            path(f"{one}/follow-ons/", views.follow_on_start, kind,
+                 name="opportunity_follow_on"),
+            path(f"{one}/team/", develop.team_add, kind, name="opportunity_team_add"),
+            path(f"{one}/team/<int:user_id>/remove/", develop.team_remove, kind,
+                 name="opportunity_team_remove"),
+            path(f"{one}/competitors/", develop.competitor_add, kind,
+                 name="opportunity_competitor_add"),
+            path(f"{one}/competitors/<int:competitor_id>/remove/", develop.competitor_remove,
+                 kind, name="opportunity_competitor_remove"),
+        ]
     return routes
 
 
