@@ -2,7 +2,7 @@
 an appointment, qualification questions, several estimates from the flat-rate book, the sale,
 and the job (sub-customer) created by the office afterwards; replayed through the API.
 
-The sales report (step 23) belongs to the reports work and is tested there.
+The main path (intake, appointment, estimate, sale, job) is replayed again in the browser.
 """
 
 from __future__ import annotations
@@ -11,7 +11,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from playwright.sync_api import Page, expect
+
+from stageflow.accounts.models import Account
 from stageflow.core import clock
+from stageflow.quotes.models import Estimate
+from stageflow.sales.models import Opportunity
+from stageflow.scheduling.models import Appointment
 from tests.acceptance.conftest import Workspace, ok
 
 FURNACE = {"product": "furnace_replacement"}
@@ -163,3 +170,93 @@ def test_s1_enquiry_to_sale_to_job(workspace: Workspace, north: Any) -> None:
     # 22. The hand-off to ordering: a work order for the job from the selected estimate.
     order = ok(office.post("/orders", {"estimate": e2["id"], "account": sub["id"]}), 201)
     assert (order["account"]["id"], order["total"]) == (sub["id"], e2["total"])
+
+    # 23. The sales report: a row per salesperson and marketing source; sales1's two
+    # opportunities (Google, won; Referral, open) make a close rate of 50 %.
+    report = ok(admin.get("/reports/opportunities", group_by="sales_rep,marketing_source"))
+    mine = [row for row in report["rows"] if row["sales_rep_key"] == sales1.pk]
+    assert sorted(row["marketing_source_key"] for row in mine) == ["google", "referral"]
+    assert {row["marketing_source"] for row in mine} == {"Google", "Referral"}
+    assert (sum(row["opportunities"] for row in mine), sum(row["won"] for row in mine)) == (2, 1)
+    per_rep = ok(admin.get("/reports/opportunities", group_by="sales_rep"))["rows"]
+    assert [(row["opportunities"], row["won"], row["close_rate"]) for row in per_rep
+            if row["sales_rep_key"] == sales1.pk] == [(2, 1, 50.0)]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_s1_main_path_in_the_browser(workspace: Workspace, north: Any, page: Page,
+                                     app_url: str, sign_in: Any) -> None:
+    admin = workspace.admin
+    csr = workspace.add_user("csr1", "office", [north.pk])
+    workspace.add_user("sales1", "salesperson", [north.pk])
+    workspace.add_user("office1", "office", [north.pk])
+    ok(admin.post("/presets/field_service/install"), 201)
+    ok(admin.post("/price-book", {"code": "FR-FURN-60K", "name": "Install 60k BTU furnace",
+                                  "unit_price": "4200.00", "category": "Residential HVAC"}), 201)
+    ok(admin.patch("/workspace", {"sub_account_name_template": "{last_name} - {product}"}))
+    ok(csr.post("/accounts", {"name": "Jane Doe"}), 201)
+
+    # 8, 9. The CSR takes the call and assigns it to sales1; the marketing source is required.
+    sign_in(page, "csr1")
+    page.goto(f"{app_url}/opportunities/")
+    page.get_by_role("link", name="New opportunity").click()
+    page.get_by_label("Title").fill("Jane Doe – furnace")
+    page.get_by_role("searchbox", name="Account").fill("Jane")
+    page.get_by_role("button", name="Jane Doe").click()
+    page.get_by_label("Owner").select_option(label="Sales1")
+    page.get_by_label("Product").select_option(label="Furnace Replacement")
+    page.get_by_role("button", name="Create opportunity").click()
+    expect(page.locator("#id_attr_marketing_source-error")).to_have_text(
+        "This field is required.")
+    assert not Opportunity.objects.exists()
+    page.get_by_label("Marketing source").select_option(label="Google")
+    page.get_by_role("button", name="Create opportunity").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Jane Doe – furnace")
+    job = Opportunity.objects.get()
+
+    # 10, 12. The salesperson finds it among theirs and books the appointment.
+    page.context.clear_cookies()
+    sign_in(page, "sales1")
+    page.goto(f"{app_url}/opportunities/?view=mine")
+    page.get_by_role("link", name="Jane Doe – furnace", exact=True).click()
+    page.get_by_role("link", name="Appointments").click()
+    page.get_by_text("New appointment").click()
+    visit_day = clock.now().date() + dt.timedelta(days=2)
+    page.get_by_label("Date", exact=True).fill(visit_day.isoformat())
+    page.get_by_label("From", exact=True).fill("10:00")
+    page.get_by_role("button", name="Book appointment").click()
+    expect(page.get_by_text("Appointment booked")).to_be_visible()
+    visit = Appointment.objects.get()
+    assert (visit.opportunity_id, visit.account_id, visit.assignee) == (
+        job.pk, job.account_id, workspace.users["sales1"])
+
+    # 14. The estimate from the flat-rate book.
+    page.get_by_role("link", name="Estimates").click()
+    page.get_by_role("button", name="New estimate").click()
+    page.get_by_role("searchbox", name="Search the price book").fill("FR-FURN")
+    page.get_by_role("button", name="FR-FURN-60K").click()
+    expect(page.locator(".estimate-totals")).to_contain_text("4200.00")
+
+    # 17. The sale.
+    page.get_by_role("link", name="Jane Doe – furnace", exact=True).first.click()
+    page.get_by_role("button", name="Won →").click()
+    expect(page.locator("hgroup .badge")).to_have_text("Won")
+    job.refresh_from_db()
+    assert job.status == "won"
+    assert not Account.objects.filter(parent=job.account).exists()
+
+    # 19, 20. The office creates the job, named by the template, with the selected estimate.
+    page.context.clear_cookies()
+    sign_in(page, "office1")
+    page.goto(f"{app_url}/opportunities/")
+    page.get_by_role("link", name="All", exact=True).click()
+    page.get_by_role("link", name="Jane Doe – furnace", exact=True).click()
+    page.get_by_role("link", name="Job", exact=True).click()
+    expect(page.get_by_label("Job name")).to_have_value("Doe - Furnace Replacement")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Create the job").click()
+    page.get_by_role("link", name="Doe - Furnace Replacement").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Doe - Furnace Replacement")
+    sub = Account.objects.get(parent=job.account)
+    assert Estimate.objects.get().account == sub

@@ -3,6 +3,8 @@ days-out scheduling, and the unassigned queue handed to a route; replayed throug
 
 In Stageflow each quote belongs to an opportunity of the customer (the quote_schedule preset
 models POM that way), so "creates quote Q1 for C1" is an opportunity for C1 with an estimate.
+The main path (quote sent, accepted online, the Schedule queue, the visit put on a route) is
+replayed again in the browser.
 """
 
 from __future__ import annotations
@@ -11,10 +13,14 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 import time_machine
+from playwright.sync_api import Browser, Page, expect
 
 from stageflow.communications.models import OutboxMessage
 from stageflow.core import clock
+from stageflow.quotes.models import Estimate
+from stageflow.scheduling.models import Appointment
 from tests.acceptance.conftest import Workspace, ok
 
 QUEUE = "/work-queues/sales-followup/entries"
@@ -178,3 +184,82 @@ def test_s4_quote_queues_and_schedule(workspace: Workspace, north: Any) -> None:
         ("tags", None, "Schedule"), ("tags", "Sales Followup", None), ("tags", "Schedule", None),
         ("customer_status", "lead", "active")]
     assert all(entry["at"] and entry["actor"] for entry in history)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_s4_main_path_in_the_browser(workspace: Workspace, north: Any, page: Page,
+                                     browser: Browser, app_url: str, sign_in: Any,
+                                     settings: Any) -> None:
+    settings.STAGEFLOW_BASE_URL = app_url
+    admin = workspace.admin
+    ok(admin.post("/presets/quote_schedule/install"), 201)
+    ok(admin.patch("/workspace", {"days_out": 3, "terms": "T&C v1",
+                                  "office_email": "office@pool.test"}))
+    office = workspace.add_user("office1", "office", [north.pk])
+    sales = workspace.add_user("sales1", "salesperson", [north.pk])
+    workspace.add_user("mgr1", "service_manager", [north.pk])
+    route_a = ok(admin.post("/routes", {"name": "Route A"}), 201)
+    c1 = Office(office, sales).customer("Pat Lee")
+    ok(sales.post("/opportunities", {"title": "Pat Lee – weekly service", "account": c1["id"],
+                                     "pipeline": "quote_schedule_opportunities"}), 201)
+
+    # 6. sales1 writes the quote and sends it: the customer moves to Sales Followup.
+    sign_in(page, "sales1")
+    page.goto(f"{app_url}/opportunities/")
+    page.get_by_role("link", name="Pat Lee – weekly service", exact=True).click()
+    page.get_by_role("link", name="Estimates").click()
+    page.get_by_role("button", name="New estimate").click()
+    page.get_by_text("Type a line yourself").click()
+    page.get_by_label("Description").fill("Weekly service")
+    page.get_by_label("Unit", exact=True).fill("visit")
+    page.get_by_label("Unit price").fill("45.00")
+    page.get_by_role("button", name="Add line").click()
+    expect(page.locator(".estimate-totals")).to_contain_text("45.00")
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.get_by_label("Send to")).to_have_value("pat.lee@example.com")
+    page.get_by_role("button", name="Send the estimate").click()
+    link = page.get_by_label("The client’s link").input_value()
+    assert _tags(office, c1["id"]) == ["Sales Followup"]
+
+    # 8. The client accepts it on the public page, with no sign-in.
+    client = browser.new_context()
+    client_page = client.new_page()
+    client_page.goto(link)
+    expect(client_page.get_by_text("T&C v1")).to_be_visible()
+    client_page.get_by_label("Your full name").fill("Pat Lee")
+    client_page.get_by_label("I accept estimate").check()
+    client_page.get_by_role("button", name="Accept the estimate").click()
+    expect(client_page.get_by_text("You accepted this estimate as Pat Lee")).to_be_visible()
+    client.close()
+    assert Estimate.objects.get().status == "accepted"
+
+    # 8, 10. The office finds Pat in the Schedule queue and books a visit with no date.
+    page.context.clear_cookies()
+    sign_in(page, "office1")
+    page.goto(f"{app_url}/queues/")
+    page.get_by_role("main").get_by_role("link", name="Schedule", exact=True).click()
+    page.get_by_role("link", name="Pat Lee", exact=True).click()
+    page.get_by_role("navigation", name="Sections").get_by_role(
+        "link", name="Appointments").click()
+    page.get_by_text("New appointment").click()
+    page.get_by_label("What").fill("First service")
+    expect(page.get_by_role("combobox", name="Person")).to_have_value("")
+    page.get_by_label("Private notes").fill("Told on 1/3 around 1/10-1/12")
+    page.get_by_role("button", name="Book appointment").click()
+    expect(page.get_by_text("not assigned yet")).to_be_visible()
+    visit = Appointment.objects.get()
+    assert (visit.date, visit.route) == (clock.now().date() + dt.timedelta(days=3), None)
+
+    # 13. The service manager opens it from the unassigned list and puts it on Route A.
+    page.context.clear_cookies()
+    sign_in(page, "mgr1")
+    page.goto(f"{app_url}/schedule/?date={visit.date.isoformat()}")
+    page.locator(".unassigned-list").get_by_role("link", name="First service").click()
+    page.get_by_role("combobox", name="Route").select_option(label="Route A")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("h1 .badge")).to_have_text("Scheduled")
+    page.get_by_role("link", name="Schedule", exact=True).first.click()
+    expect(page.locator(".unassigned-list").get_by_text("First service")).to_have_count(0)
+    visit.refresh_from_db()
+    assert (visit.route_id, visit.status) == (route_a["id"], "scheduled")

@@ -163,8 +163,11 @@ def _panel_context(request: HttpRequest, kind: str, record: Any,
     return {
         "kind": kind, "record": record,
         "appointments": selectors.appointments_of(user, kind, record.pk)[:100],
-        "form": form or _form(user, initial={"date": services.default_date(),
-                                             "assignee": getattr(record, "owner", None)}),
+        # The person is proposed as the service would default it: a record's owner, and
+        # nobody for a customer, so a visit booked from the customer waits to be assigned.
+        "form": form or _form(user, initial={
+            "date": services.default_date(),
+            "assignee": None if kind == "account" else getattr(record, "owner", None)}),
         "days_out": days_out, "may_book": permissions.may_at_all(user, "appointments",
                                                                  "create"),
         "may_plan": may_plan(user), "today": services.today(),
