@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashing() -> Any:
+    """Argon2 costs about a second per hash on a busy CI machine, paid at every user created
+    and every sign-in; the tests check who may do what, not the strength of the hash."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def north(db: None) -> Office:
     from stageflow.people.models import Office
