@@ -6,7 +6,9 @@ touched. Steps: time the pure workflow engine; migrate; create two offices and t
 install the quote_schedule preset; then for each size generate accounts, contacts, opportunities
 and leads, serve them with `stageflow serve` on a free local port, sign in as an administrator
 and as a salesperson, and time pages and API calls; at the largest size, time moves, automation
-rules and the idle scan in-process. The tables go to stdout and to bench/results.md. Slow
+rules and the idle scan in-process; then the estimate PDF, the schedule's week view, the sales
+funnel report over 100k opportunities (and 1M on PostgreSQL when `BENCH_POSTGRES_URL` is set)
+and an import of 100k leads. The tables go to stdout and to bench/results.md. Slow
 numbers never fail the run; errors (a non-200 answer, a server that does not start) do.
 
     .venv/bin/python bench/run.py [--sizes 10000 100000] [--requests 200] [--output FILE]
@@ -33,6 +35,7 @@ from django.core.management import call_command
 from engine_timings import run_engine_benchmarks
 from http_timings import BenchError, Endpoint, Measurement, Plan, Visitor, measure, sign_in
 from report import (
+    DATA_TITLE,
     DOCUMENTS_TITLE,
     ENGINE_TITLE,
     SizeResult,
@@ -201,6 +204,13 @@ def _document_benchmarks() -> list[Result]:
     ]
 
 
+def _data_benchmarks() -> list[Result]:
+    from import_bench import results as import_results
+    from reports_bench import results as funnel_results
+
+    return [*funnel_results(), *import_results()]
+
+
 def main() -> int:
     args = _parse_args()
     started = time.perf_counter()
@@ -233,7 +243,10 @@ def main() -> int:
         services = run_service_benchmarks(workspace.administrator, rng)
         print("\n== estimate PDF and schedule week view …", flush=True)
         documents = _document_benchmarks()
-        text = render(sizes, services, documents, engine, plan, time.perf_counter() - started)
+        print("\n== sales funnel report and lead import …", flush=True)
+        data = _data_benchmarks()
+        text = render(sizes, services, documents, data, engine, plan,
+                      time.perf_counter() - started)
         args.output.write_text(text, encoding="utf-8")
         print()
         for result in sizes:
@@ -242,6 +255,7 @@ def main() -> int:
         print("\n".join(results_table(services_title(sizes[-1].sales.opportunities),
                                       services)), end="\n\n")
         print("\n".join(results_table(DOCUMENTS_TITLE, documents)), end="\n\n")
+        print("\n".join(results_table(DATA_TITLE, data)), end="\n\n")
         print("\n".join(results_table(ENGINE_TITLE, engine)))
         print(f"\nWritten to {args.output} in {(time.perf_counter() - started) / 60:.1f} min.")
         return 0
