@@ -24,6 +24,10 @@ from stageflow.core import clock
 from stageflow.sales.models import Opportunity
 from tests.acceptance.conftest import Workspace, ok
 
+# SalesTrack's agency activity defaults (OUT-VST-03): what an activity of each kind proposes.
+ACTIVITY_DEFAULTS = {"meeting": {"subject": "Appointment", "duration_minutes": 60},
+                     "email": {"subject": "E-mail out"},
+                     "call": {"subject": "Telephone out", "duration_minutes": 15}}
 OPT_IN = {"name": "Riverside Bakery", "email": "orders@riverside.example",
           "interest": "Commercial property"}
 
@@ -70,7 +74,8 @@ def test_s5_opt_in_to_qualify_develop_propose_and_close(
     agent1, csr1 = workspace.users["agent1"], workspace.users["csr1"]
     ok(owner.patch("/workspace", {"company_name": "Harbour Insurance Agency",
                                   "registration_number": "AG-2024-117",
-                                  "locked_settings": ["registration_number"], "days_out": 2}))
+                                  "locked_settings": ["registration_number"], "days_out": 2,
+                                  "activity_defaults": ACTIVITY_DEFAULTS}))
 
     # 5. The website's opt-in form: the lead's source is set by the form.
     ok(workspace.anonymous().post("/public/leads", OPT_IN), 201)
@@ -201,8 +206,11 @@ def test_s5_opt_in_to_qualify_develop_propose_and_close(
     locked = ok(admin1.patch("/workspace", {"registration_number": "AG-0000"}), 403)
     assert list(locked["error"]["fields"]) == ["registration_number"]
     ok(admin1.patch("/workspace", {"locked_settings": []}), 403)
-    changed = ok(admin1.patch("/workspace", {"days_out": 5}))
-    assert (changed["days_out"], changed["registration_number"]) == (5, "AG-2024-117")
+    changed = ok(admin1.patch("/workspace", {"activity_defaults": {
+        **ACTIVITY_DEFAULTS, "call": {"subject": "Telephone out", "duration_minutes": 10}}}))
+    assert changed["activity_defaults"]["call"] == {"subject": "Telephone out",
+                                                    "duration_minutes": 10}
+    assert changed["registration_number"] == "AG-2024-117"
 
 
 @pytest.mark.browser

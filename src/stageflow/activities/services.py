@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from stageflow.activities.file_types import sniff
 from stageflow.activities.models import PARENTS, Activity, Attachment, Notification
-from stageflow.core import clock, events
+from stageflow.core import clock, events, workspace
 from stageflow.core.errors import InvalidInput, NotAllowed
 from stageflow.core.history import record_history
 from stageflow.core.models import HistoryEntry, Via
@@ -74,6 +74,7 @@ def activity_create(*, actor: User, via: Via, parent: models.Model,
     errors: dict[str, str] = {}
     assign_values(activity, values, editable=ACTIVITY_FIELDS, normalisers=NORMALISERS,
                   errors=errors)
+    _apply_defaults(activity, values)
     if activity.ends_at and activity.due_at and activity.ends_at < activity.due_at:
         errors["ends_at"] = _("The end is before the start.")
     validate_record(activity, errors, exclude=("assignee", "created_by", *PARENTS))
@@ -83,6 +84,21 @@ def activity_create(*, actor: User, via: Via, parent: models.Model,
                        "kind": activity.get_kind_display(), "subject": activity.subject})
     events.emit("activity.created", activity_id=activity.pk, actor_id=actor.pk, via=via)
     return activity
+
+
+def _apply_defaults(activity: Activity, values: Mapping[str, Any]) -> None:
+    """The workspace's defaults for the activity's kind fill what the creator left out:
+    the subject, the end (from the duration) and the reminder."""
+    defaults = workspace.current().activity_defaults.get(activity.kind) or {}
+    if not activity.subject and defaults.get("subject"):
+        activity.subject = defaults["subject"]
+    if activity.due_at is None:
+        return
+    if "ends_at" not in values and defaults.get("duration_minutes"):
+        activity.ends_at = activity.due_at + dt.timedelta(minutes=defaults["duration_minutes"])
+    if "remind_at" not in values and "remind_minutes_before" in defaults:
+        activity.remind_at = activity.due_at - dt.timedelta(
+            minutes=defaults["remind_minutes_before"])
 
 
 @transaction.atomic

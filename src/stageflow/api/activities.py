@@ -68,7 +68,7 @@ class ActivityIn(Schema):
     record_type: str
     record_id: int
     kind: str = "task"
-    subject: str
+    subject: str = ""  # left out, the workspace's default subject for the kind
     body: str = ""
     due_at: datetime | None = None
     ends_at: datetime | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import Router, Schema
 
@@ -27,6 +29,7 @@ class WorkspaceOut(Schema):
     select_new_estimate: bool
     sub_account_name_template: str
     registration_number: str
+    activity_defaults: dict[str, dict[str, Any]]
     locked_settings: list[str]
 
 
@@ -44,6 +47,7 @@ class WorkspaceIn(Schema):
     select_new_estimate: bool | None = None
     sub_account_name_template: str | None = None
     registration_number: str | None = None
+    activity_defaults: dict[str, Any] | None = None
     locked_settings: list[str] | None = None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, models, transaction
@@ -436,7 +436,8 @@ def template_delete(*, actor: User, template: MessageTemplate,
 WORKSPACE_FIELDS = ("company_name", "company_email", "company_phone", "company_address",
                     "company_website", "office_email", "terms", "default_language",
                     "default_currency", "days_out", "select_new_estimate",
-                    "sub_account_name_template", "registration_number", "locked_settings")
+                    "sub_account_name_template", "registration_number", "activity_defaults",
+                    "locked_settings")
 
 
 def _checked_phone(value: Any) -> str:
@@ -475,6 +476,51 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+ACTIVITY_DEFAULT_LIMITS: Final = {"duration_minutes": 24 * 60,
+                                  "remind_minutes_before": 7 * 24 * 60}
+
+
+def _activity_defaults(value: Any) -> dict[str, dict[str, Any]]:
+    """Per activity kind: `subject` (text), `duration_minutes` and `remind_minutes_before`
+    (whole minutes); an empty entry is dropped."""
+    from stageflow.activities.models import Activity
+
+    if not isinstance(value, dict):
+        raise ValueError(_("An object with an entry per activity kind."))
+    checked: dict[str, dict[str, Any]] = {}
+    for kind, entry in value.items():
+        if kind not in Activity.Kind.values:
+            raise ValueError(_("%(kind)s is not an activity kind (use %(kinds)s).") % {
+                "kind": kind, "kinds": ", ".join(Activity.Kind.values)})
+        if not isinstance(entry, dict):
+            raise ValueError(_("%(kind)s: an object of defaults.") % {"kind": kind})
+        defaults: dict[str, Any] = {}
+        for key, setting in entry.items():
+            if key == "subject":
+                subject = str(setting or "").strip()
+                if len(subject) > 200:
+                    raise ValueError(_("%(kind)s.subject: at most 200 characters.")
+                                     % {"kind": kind})
+                if subject:
+                    defaults[key] = subject
+            elif key in ACTIVITY_DEFAULT_LIMITS:
+                if setting in (None, ""):
+                    continue
+                if isinstance(setting, bool) or not str(setting).isdigit() or not (
+                        0 <= int(setting) <= ACTIVITY_DEFAULT_LIMITS[key]):
+                    raise ValueError(_("%(kind)s.%(key)s: whole minutes from 0 to %(most)s.")
+                                     % {"kind": kind, "key": key,
+                                        "most": ACTIVITY_DEFAULT_LIMITS[key]})
+                defaults[key] = int(setting)
+            else:
+                raise ValueError(_("%(kind)s.%(key)s is not a default (use subject, "
+                                   "duration_minutes or remind_minutes_before).")
+                                 % {"kind": kind, "key": key})
+        if defaults:
+            checked[kind] = defaults
+    return checked
+
+
 def _lockable(value: Any) -> list[str]:
     names = value if isinstance(value, list | tuple) else []
     unknown = [str(name) for name in names if name not in WORKSPACE_FIELDS
@@ -490,7 +536,7 @@ WORKSPACE_NORMALISERS: dict[str, Normaliser] = {
     "company_website": normalise_url, "company_phone": _checked_phone,
     "default_language": _language, "default_currency": _currency, "days_out": _days,
     "select_new_estimate": _flag, "sub_account_name_template": check_template,
-    "locked_settings": _lockable,
+    "activity_defaults": _activity_defaults, "locked_settings": _lockable,
 }
 
 

@@ -99,6 +99,10 @@ class WorkspaceSettings(models.Model):
     registration_number = models.CharField(
         _("registration number"), max_length=60, blank=True,
         help_text=_("The business's licence or registration number, as printed on documents."))
+    # Per activity kind: the subject proposed, how long it lasts and when to remind before it
+    # ({"call": {"subject": "Follow-up call", "duration_minutes": 15,
+    # "remind_minutes_before": 30}}); applied when an activity is created without them.
+    activity_defaults = models.JSONField(_("activity defaults"), default=dict, blank=True)
     # Set by the system owner (a superuser): settings an administrator of the workspace may see
     # but not change, such as a regulated registration number.
     locked_settings = models.JSONField(_("locked settings"), default=list, blank=True)

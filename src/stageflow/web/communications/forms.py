@@ -14,8 +14,10 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from stageflow.activities.models import Activity
 from stageflow.communications.models import MessageTemplate, OutboxMessage, TemplateRecordType
 from stageflow.core.models import WorkspaceSettings
+from stageflow.people.models import User
 
 RECORD_TYPE_CHOICES = [("", _("Any record type")), *TemplateRecordType.choices]
 PREVIEW_TYPES = [(value, label) for value, label in TemplateRecordType.choices]
@@ -95,15 +97,23 @@ class PreviewForm(forms.Form):
 COMPANY_FIELDS = ("company_name", "company_email", "company_phone", "company_address",
                   "company_website", "office_email", "terms", "default_language",
                   "default_currency", "days_out", "select_new_estimate",
-                  "sub_account_name_template")
+                  "sub_account_name_template", "registration_number")
+ACTIVITY_DEFAULT_INPUTS = (("subject", "subject"), ("duration", "duration_minutes"),
+                           ("remind", "remind_minutes_before"))
 
 
 class CompanyForm(forms.Form):
     """The workspace settings row as a form; the service checks addresses and numbers (a
     ModelForm would refuse "acme.example" before the service could complete it)."""
 
-    def __init__(self, data: Any = None, *, instance: WorkspaceSettings) -> None:
-        super().__init__(data, initial=model_to_dict(instance, fields=COMPANY_FIELDS))
+    def __init__(self, data: Any = None, *, instance: WorkspaceSettings,
+                 user: User) -> None:
+        initial = model_to_dict(instance, fields=COMPANY_FIELDS)
+        for kind, _label in Activity.Kind.choices:
+            defaults = instance.activity_defaults.get(kind, {})
+            for suffix, key in ACTIVITY_DEFAULT_INPUTS:
+                initial[f"activity_{kind}_{suffix}"] = defaults.get(key)
+        super().__init__(data, initial=initial)
         as_text = {"company_email": "email", "office_email": "email", "company_website": "text"}
         fields = fields_for_model(
             WorkspaceSettings, fields=[f for f in COMPANY_FIELDS if f not in as_text],
@@ -120,6 +130,44 @@ class CompanyForm(forms.Form):
         fields["default_language"] = forms.ChoiceField(label=_("Default language"),
                                                        choices=settings.LANGUAGES)
         self.fields.update({name: fields[name] for name in COMPANY_FIELDS})
+        for kind, label in Activity.Kind.choices:
+            self.fields[f"activity_{kind}_subject"] = forms.CharField(
+                label=_("%(kind)s: subject") % {"kind": label}, required=False,
+                max_length=200)
+            self.fields[f"activity_{kind}_duration"] = forms.IntegerField(
+                label=_("%(kind)s: duration (minutes)") % {"kind": label}, required=False,
+                min_value=0, max_value=24 * 60)
+            self.fields[f"activity_{kind}_remind"] = forms.IntegerField(
+                label=_("%(kind)s: remind (minutes before)") % {"kind": label},
+                required=False, min_value=0, max_value=7 * 24 * 60)
+        # What the system owner locked is shown, not editable (the service refuses it anyway).
+        if not user.is_superuser:
+            for name in instance.locked_settings:
+                for field_name in self._inputs_of(name):
+                    self.fields[field_name].disabled = True
+                    self.fields[field_name].help_text = _("Locked by the system owner.")
+
+    def _inputs_of(self, setting: str) -> list[str]:
+        if setting == "activity_defaults":
+            return [name for name in self.fields if name.startswith("activity_")]
+        return [setting] if setting in self.fields else []
+
+    def company_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in COMPANY_FIELDS]
+
+    def activity_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(str(label), [self[f"activity_{kind}_{suffix}"]
+                              for suffix, _key in ACTIVITY_DEFAULT_INPUTS])
+                for kind, label in Activity.Kind.choices]
+
+    def settings_values(self) -> dict[str, Any]:
+        """What the service saves: the plain settings and the activity defaults per kind."""
+        values = {name: self.cleaned_data[name] for name in COMPANY_FIELDS}
+        values["activity_defaults"] = {
+            kind: {key: self.cleaned_data[f"activity_{kind}_{suffix}"]
+                   for suffix, key in ACTIVITY_DEFAULT_INPUTS}
+            for kind, _label in Activity.Kind.choices}
+        return values
 
 
 class OutboxFilterForm(forms.Form):

@@ -177,10 +177,11 @@ def template_delete(request: HttpRequest, key: str) -> HttpResponse:
 @login_required
 def company(request: HttpRequest) -> HttpResponse:
     user = administrator(request)
-    form = CompanyForm(request.POST or None, instance=workspace.current())
+    form = CompanyForm(request.POST or None, instance=workspace.current(), user=user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.workspace_settings_save(actor=user, values=form.cleaned_data, via=Via.WEB)
+            services.workspace_settings_save(actor=user, values=form.settings_values(),
+                                             via=Via.WEB)
         except StageflowError as error:
             show_service_errors(form, error)
         else:
