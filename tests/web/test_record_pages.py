@@ -530,6 +530,27 @@ def test_a_stale_version_says_reload(browser_as, training, rep):
     assert record.step == "qualified"
 
 
+def test_a_move_button_survives_edits_made_meanwhile_but_not_moves(browser_as, training, rep):
+    record = qualified(rep)
+    client = browser_as(rep)
+    page = client.get(record.get_absolute_url()).content.decode()
+    assert 'name="from_step" value="qualified"' in page
+
+    moved_meanwhile = client.post(f"/opportunities/{record.pk}/transition/",
+                                  {"transition": "T2", "from_step": "new_enquiry"},
+                                  headers={"HX-Request": "true"})
+    # The user's own change since the page loaded (a quotation setting the value) bumps the
+    # version; the button, shown at this very step, still works.
+    services.record_update(actor=rep, via=Via.CLI, record=record, values={"value": "120.00"})
+    edited_meanwhile = client.post(f"/opportunities/{record.pk}/transition/",
+                                   {"transition": "T2", "from_step": "qualified"})
+
+    assert moved_meanwhile.status_code == 409
+    assert edited_meanwhile.status_code == 302
+    record.refresh_from_db()
+    assert record.step == "proposal_sent"
+
+
 def test_a_user_who_may_not_edit_sees_no_buttons_and_gets_403(browser_as, insurance,
                                                               make_user, north):
     marketing = make_user("mkt1", "marketing", north)

@@ -262,6 +262,11 @@ def record_transition(request: HttpRequest, kind: str, record_id: int) -> HttpRe
     if request.method == "POST" and (not with_values or form.is_valid()):
         version = data.get("version", "")
         try:
+            # A move button carries no values, only the step it was shown at: edits made
+            # meanwhile (the user's own quotation changing the value) must not refuse it,
+            # a move made meanwhile must.
+            if "from_step" in data and data["from_step"] != record.step:
+                raise StaleVersion(_("This record was moved by someone else in the meantime."))
             services.record_transition(
                 actor=user, via=Via.WEB, record=record, transition=transition.key,
                 values=service_values(form) if with_values else {},
