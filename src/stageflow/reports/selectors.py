@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from stageflow import engine
+from stageflow.core import clock
 from stageflow.core.errors import InvalidInput, NotAllowed
 from stageflow.people import permissions
 from stageflow.people.models import User
@@ -166,3 +167,15 @@ def stage_changes(user: User, kind: str, filters: ReportFilters,
 def keyed(rows: Iterable[Mapping[str, Any]], key: str) -> dict[Any, dict[str, Any]]:
     """Aggregated rows by the value of their `key` column."""
     return {row[key]: dict(row) for row in rows}
+
+
+def stuck_records(user: User, *, days: int, limit: int) -> list[Lead | Opportunity]:
+    """Open leads and opportunities the user may see that entered their stage more than
+    `days` ago, oldest first, at most `limit` of them."""
+    cutoff = clock.now() - dt.timedelta(days=days)
+    found: list[Lead | Opportunity] = []
+    for kind in PERMISSION_TYPES:
+        found += records_for(user, kind).filter(
+            status="open", stage_entered_at__lte=cutoff).select_related("owner").order_by(
+            "stage_entered_at", "pk")[:limit]
+    return sorted(found, key=lambda record: record.stage_entered_at)[:limit]

@@ -9,7 +9,6 @@ filters; a report that is not registered simply leaves its widget out.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -24,8 +23,9 @@ from stageflow.core.errors import StageflowError
 from stageflow.people import permissions
 from stageflow.people.models import Scope, User
 from stageflow.queues.selectors import QueueCount, queue_counts, visible_queues
+from stageflow.reports import selectors
 from stageflow.reports.base import REPORTS, ReportFilters
-from stageflow.sales.access import PERMISSION_TYPES, records_for
+from stageflow.sales.access import PERMISSION_TYPES
 from stageflow.sales.models import Lead, Opportunity
 from stageflow.sales.selectors import attach_definitions
 from stageflow.web.records.display import decorate
@@ -80,20 +80,12 @@ def is_manager(user: User) -> bool:
                for name in PERMISSION_TYPES.values())
 
 
-def stuck_records(user: User, *, days: int = STUCK_AFTER_DAYS,
-                  limit: int = STUCK_LIMIT, language: str = "en") -> list[Lead | Opportunity]:
-    """Open leads and opportunities the user may see that entered their stage more than
-    `days` ago, oldest first, each with `stage_name` and `days_in_stage`."""
-    now = clock.now()
-    cutoff = now - dt.timedelta(days=days)
-    found: list[Lead | Opportunity] = []
-    for kind in PERMISSION_TYPES:
-        found += records_for(user, kind).filter(
-            status="open", stage_entered_at__lte=cutoff).select_related("owner").order_by(
-            "stage_entered_at", "pk")[:limit]
-    found = sorted(found, key=lambda record: record.stage_entered_at)[:limit]
+def stuck_records(user: User, *, language: str = "en") -> list[Lead | Opportunity]:
+    """The records stuck in their stage, each with `stage_name` and `days_in_stage`."""
+    found = selectors.stuck_records(user, days=STUCK_AFTER_DAYS, limit=STUCK_LIMIT)
     attach_definitions(found)
     decorate(found, language)
+    now = clock.now()
     for record in found:
         record.days_in_stage = (now - record.stage_entered_at).days  # type: ignore[union-attr]
     return found
