@@ -7,13 +7,17 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Schema
+from pydantic import BaseModel
 
 from stageflow.core.errors import MalformedRequest
 from stageflow.core.models import HistoryEntry
 from stageflow.people.models import User
 
 
-class Ref(Schema):
+class Ref(BaseModel):
+    """Another record by id and display name, as `ref` makes it (a plain pydantic model: lists
+    nest several per row, and ninja's attribute-by-attribute reading is not needed)."""
+
     id: int
     name: str
 

@@ -11,12 +11,11 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from ninja.security import HttpBearer
 
 from stageflow.api.common import Ref, caller, expected_version, ref
-from stageflow.api.sales import LeadOut
+from stageflow.api.sales import LeadOut, record_out
 from stageflow.core.errors import MalformedRequest
 from stageflow.core.models import Via
 from stageflow.intake import selectors, services
 from stageflow.intake.models import IntakeSource, LeadForm
-from stageflow.sales.models import Lead
 from stageflow.sales.selectors import attach_definitions
 
 router = Router(tags=["intake"])
@@ -98,7 +97,7 @@ def create_public_lead(request: HttpRequest) -> Status[dict[str, Any]]:
 @router.post("/intake/leads", auth=SourceTokenAuth(), response={200: LeadOut, 201: LeadOut},
              operation_id="receive_lead", openapi_extra={"requestBody": {
                  "content": {"application/json": {"schema": IntakeLeadIn.model_json_schema()}}}})
-def receive_lead(request: HttpRequest) -> Status[Lead]:
+def receive_lead(request: HttpRequest) -> Status[dict[str, Any]]:
     """A lead from another system, authenticated by its intake source's token. The same
     `external_id` again answers 200 with the lead the first delivery made."""
     source = request.auth  # type: ignore[attr-defined]
@@ -107,7 +106,7 @@ def receive_lead(request: HttpRequest) -> Status[Lead]:
     lead = received.lead
     assert lead is not None
     attach_definitions([lead])
-    return Status(201 if received.created else 200, lead)
+    return Status(201 if received.created else 200, record_out(lead))
 
 
 # The administrator's side ---------------------------------------------------------------------

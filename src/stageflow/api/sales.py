@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import get_language
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import BaseModel
 
 from stageflow import engine
 from stageflow.accounts.access import access_contact_by_id
@@ -37,7 +38,7 @@ from stageflow.sales.models import (
 )
 
 
-class TransitionOut(Schema):
+class TransitionOut(BaseModel):
     key: str
     name: str
     to: str
@@ -45,7 +46,25 @@ class TransitionOut(Schema):
     missing: list[str]
 
 
-class RecordOut(Schema):
+class CompetitorOut(Schema):
+    id: int
+    name: str
+    notes: str
+
+
+class TeamMemberOut(Schema):
+    user: Ref
+    role: str
+
+    @staticmethod
+    def resolve_user(member: SalesTeamMember) -> dict[str, Any] | None:
+        return ref(member.user)
+
+
+# The record schemas are plain pydantic models filled from `record_out`'s dictionaries rather
+# than ninja schemas reading each attribute off the model instance: that per-attribute
+# resolution cost ~0.4 ms a record, most of a 50-record page's time.
+class RecordOut(BaseModel):
     id: int
     title: str
     description: str
@@ -72,72 +91,10 @@ class RecordOut(Schema):
     created_at: datetime
     updated_at: datetime
 
-    @staticmethod
-    def resolve_owner(record: Lead) -> dict[str, Any] | None:
-        return ref(record.owner)
-
-    @staticmethod
-    def resolve_office(record: Lead) -> dict[str, Any] | None:
-        return ref(record.office)
-
-    @staticmethod
-    def resolve_account(record: Lead) -> dict[str, Any] | None:
-        return ref(record.account)
-
-    @staticmethod
-    def resolve_contact(record: Lead) -> dict[str, Any] | None:
-        return ref(record.contact)
-
-    @staticmethod
-    def resolve_pipeline(record: Lead) -> str:
-        return record.pipeline.key
-
-    @staticmethod
-    def resolve_stage_name(record: Lead) -> str:
-        stage = engine.get_stage(record.definition, record.stage)  # type: ignore[attr-defined]
-        return stage.label(get_language() or settings.LANGUAGE_CODE)
-
-    @staticmethod
-    def resolve_step_name(record: Lead) -> str:
-        return engine.get_step(record.definition, record.step).name  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_instructions(record: Lead) -> str:
-        return engine.get_stage(record.definition, record.stage).instructions  # type: ignore[attr-defined]
-
-    @staticmethod
-    def resolve_tags(record: Lead) -> list[str]:
-        return [tag.name for tag in record.tags.all()]
-
-    @staticmethod
-    def resolve_transitions(record: Lead) -> list[dict[str, Any]]:
-        return [{"key": option.key, "name": option.name, "to": option.to_step,
-                 "allowed": option.allowed, "missing": list(option.missing)}
-                for option in selectors.transition_options(record)]
-
 
 class LeadOut(RecordOut):
     converted_at: datetime | None
     opportunities: list[Ref]
-
-    @staticmethod
-    def resolve_opportunities(lead: Lead) -> list[dict[str, Any] | None]:
-        return [ref(o) for o in lead.opportunities.all()]
-
-
-class CompetitorOut(Schema):
-    id: int
-    name: str
-    notes: str
-
-
-class TeamMemberOut(Schema):
-    user: Ref
-    role: str
-
-    @staticmethod
-    def resolve_user(member: SalesTeamMember) -> dict[str, Any] | None:
-        return ref(member.user)
 
 
 class OpportunityOut(RecordOut):
@@ -154,25 +111,43 @@ class OpportunityOut(RecordOut):
     competitors: list[CompetitorOut]
     sales_team: list[TeamMemberOut]
 
-    @staticmethod
-    def resolve_competitors(opportunity: Opportunity) -> list[Competitor]:
-        return list(opportunity.competitors.all())
 
-    @staticmethod
-    def resolve_sales_team(opportunity: Opportunity) -> list[SalesTeamMember]:
-        return list(opportunity.team_members.all())
-
-    @staticmethod
-    def resolve_lead(opportunity: Opportunity) -> dict[str, Any] | None:
-        return ref(opportunity.lead)
-
-    @staticmethod
-    def resolve_parent(opportunity: Opportunity) -> dict[str, Any] | None:
-        return ref(opportunity.parent)
-
-    @staticmethod
-    def resolve_children(opportunity: Opportunity) -> list[dict[str, Any] | None]:
-        return [ref(child) for child in opportunity.children.all()]
+def record_out(record: Lead | Opportunity) -> dict[str, Any]:
+    """What the API shows of a lead or opportunity (needs `attach_definitions` first)."""
+    definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
+    stage = engine.get_stage(definition, record.stage)
+    out: dict[str, Any] = {
+        "id": record.pk, "title": record.title, "description": record.description,
+        "owner": ref(record.owner), "office": ref(record.office),
+        "account": ref(record.account), "contact": ref(record.contact),
+        "source": record.source, "category": record.category, "priority": record.priority,
+        "attributes": record.attributes, "pipeline": record.pipeline.key,
+        "pipeline_version": record.pipeline_version, "stage": record.stage,
+        "stage_name": stage.label(get_language() or settings.LANGUAGE_CODE),
+        "step": record.step, "step_name": engine.get_step(definition, record.step).name,
+        "status": record.status, "instructions": stage.instructions,
+        "tags": [tag.name for tag in record.tags.all()],
+        "transitions": [{"key": option.key, "name": option.name, "to": option.to_step,
+                         "allowed": option.allowed, "missing": list(option.missing)}
+                        for option in selectors.transition_options(record)],
+        "version": record.version, "stage_entered_at": record.stage_entered_at,
+        "created_at": record.created_at, "updated_at": record.updated_at,
+    }
+    if isinstance(record, Lead):
+        out["converted_at"] = record.converted_at
+        out["opportunities"] = [ref(o) for o in record.opportunities.all()]
+        return out
+    out.update({
+        "value": record.value, "currency": record.currency,
+        "expected_close_date": record.expected_close_date, "probability": record.probability,
+        "lead": ref(record.lead), "parent": ref(record.parent),
+        "children": [ref(child) for child in record.children.all()],
+        "proposed_solution": record.proposed_solution, "close_reason": record.close_reason,
+        "close_date": record.close_date,
+        "competitors": list(record.competitors.all()),
+        "sales_team": list(record.team_members.all()),
+    })
+    return out
 
 
 class RecordIn(Schema):
@@ -295,10 +270,10 @@ def _values(payload: RecordIn) -> dict[str, Any]:
     return values
 
 
-def _fresh(request: HttpRequest, kind: str, record_id: int) -> Any:
+def _fresh(request: HttpRequest, kind: str, record_id: int) -> dict[str, Any]:
     record = access_record_by_id(caller(request), kind, record_id)
     selectors.attach_definitions([record])
-    return record
+    return record_out(record)
 
 
 def build_router(kind: str, out: type[RecordOut]) -> Router:
@@ -314,7 +289,7 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
             office_id=filters.office, pipeline=filters.pipeline, tag=filters.tag,
             stage_group=filters.stage_group, account_id=filters.account,
             contact_id=filters.contact, ordering=filters.ordering)
-        return _WithDefinitions(selectors.with_links(records, kind))
+        return _RecordPage(selectors.with_links(records, kind))
 
     @router.post("", response={201: out}, operation_id=f"create_{kind}")
     def create_record(request: HttpRequest, payload: RecordCreateIn) -> Status[Any]:
@@ -389,8 +364,10 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
     def record_graph(request: HttpRequest, record_id: int, lang: str = "en") -> HttpResponse:
         from stageflow.sales.fields import record_values
 
-        record = _fresh(request, kind, record_id)
-        svg = engine.render_svg(record.definition, current_step=record.step,
+        record = access_record_by_id(caller(request), kind, record_id)
+        selectors.attach_definitions([record])
+        svg = engine.render_svg(record.definition,  # type: ignore[union-attr]
+                                current_step=record.step,
                                 values=record_values(record), lang=lang)
         return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 
@@ -437,8 +414,9 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
     return router
 
 
-class _WithDefinitions:
-    """A queryset page that loads the pipeline definitions of its records in one query."""
+class _RecordPage:
+    """A queryset page that loads the pipeline definitions of its records in one query and
+    hands the paginator what `record_out` makes of them."""
 
     def __init__(self, records: QuerySet[Any]) -> None:
         self.records = records
@@ -446,10 +424,10 @@ class _WithDefinitions:
     def count(self) -> int:
         return self.records.count()
 
-    def __getitem__(self, window: slice) -> list[Any]:
+    def __getitem__(self, window: slice) -> list[dict[str, Any]]:
         page = selectors.Paged(self.records)[window]
         selectors.attach_definitions(page)
-        return page
+        return [record_out(record) for record in page]
 
     def __len__(self) -> int:
         return self.count()

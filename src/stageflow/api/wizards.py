@@ -14,7 +14,7 @@ from ninja import Router, Schema, Status
 
 from stageflow.accounts.access import access_account_by_id, access_contact_by_id
 from stageflow.api.common import Ref, caller, ref
-from stageflow.api.sales import LeadOut, OpportunityOut
+from stageflow.api.sales import LeadOut, OpportunityOut, record_out
 from stageflow.core.models import Via
 from stageflow.sales import selectors, services
 from stageflow.sales.access import access_record_by_id
@@ -102,4 +102,4 @@ def run_wizard(request: HttpRequest, kind: KindPath, payload: WizardIn) -> Statu
         copy_of=payload.copy_of, pipeline_key=payload.pipeline, entry=payload.entry)
     created = access_record_by_id(user, kind, record.pk)
     selectors.attach_definitions([created])
-    return Status(201, created)
+    return Status(201, record_out(created))
