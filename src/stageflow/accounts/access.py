@@ -31,18 +31,21 @@ def contacts_for(user: User, action: str = "view") -> QuerySet[Contact]:
 
 def access_account_by_id(user: User, account_id: int, action: str = "view") -> Account:
     """The account if `user` may see it and perform `action`: 404 when unseen, 403 when seen."""
-    account = accounts_for(user).select_related("owner", "office", "parent").filter(
-        pk=account_id).first()
-    if account is None:
-        raise NotFound(_("No such account."))
+    # get(), unlike first(), drops the default ordering this single-row lookup does not need.
+    try:
+        account = accounts_for(user).select_related("owner", "office", "parent").get(
+            pk=account_id)
+    except Account.DoesNotExist:
+        raise NotFound(_("No such account.")) from None
     ensure_may(user, "accounts", action, account)
     return account
 
 
 def access_contact_by_id(user: User, contact_id: int, action: str = "view") -> Contact:
-    contact = contacts_for(user).select_related("owner", "office").filter(pk=contact_id).first()
-    if contact is None:
-        raise NotFound(_("No such contact."))
+    try:
+        contact = contacts_for(user).select_related("owner", "office").get(pk=contact_id)
+    except Contact.DoesNotExist:
+        raise NotFound(_("No such contact.")) from None
     ensure_may(user, "contacts", action, contact)
     return contact
 

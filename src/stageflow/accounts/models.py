@@ -58,6 +58,9 @@ class Account(VersionedModel):
             models.Index(fields=["phone_alt"]),
             models.Index(fields=["office", "name"]),
             models.Index(fields=["owner", "name"]),
+            # Narrow, so that SQLite counts an office's accounts, or checks the scope of the
+            # rows a search matched, without reading the wide account rows themselves.
+            models.Index(fields=["id", "office", "owner"], name="accounts_account_scope_idx"),
         ]
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
@@ -101,6 +104,8 @@ class Contact(VersionedModel):
             models.Index(fields=["mobile"]),
             models.Index(fields=["office", "last_name"]),
             models.Index(fields=["owner", "last_name"]),
+            # As for accounts: scope counts and search matches read this, not the rows.
+            models.Index(fields=["id", "office", "owner"], name="accounts_contact_scope_idx"),
         ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from stageflow.accounts.access import accounts_for, contacts_for
 from stageflow.accounts.models import Account, AccountContact, Contact
@@ -148,8 +148,7 @@ def contact_links_of_account(account: Account, user: User) -> list[AccountContac
 
 
 def sub_accounts_of(account: Account, user: User) -> QuerySet[Account]:
-    return accounts_for(user).filter(parent=account).annotate(
-        sub_count=Count("sub_accounts")).order_by("name")
+    return accounts_for(user).filter(parent=account).order_by("name")
 
 
 def possible_duplicate_accounts(*, user: User, email: str = "", phones: Iterable[str] = (),

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -25,6 +25,11 @@ from stageflow.sales.models import Opportunity
 from stageflow.sales.services import record_tag
 
 router = Router(tags=["accounts"])
+
+# A page's tags, fetched in one query into a plain list on each account: far cheaper to read
+# than a related manager made for every row.
+PAGE_TAGS = Prefetch("tags", to_attr="page_tags")
+
 
 class AccountFields(Schema):
     attributes: dict[str, Any] | None = None
@@ -102,7 +107,8 @@ class AccountOut(Schema):
 
     @staticmethod
     def resolve_tags(account: Account) -> list[str]:
-        return [tag.name for tag in account.tags.all()]
+        tags = getattr(account, "page_tags", None)
+        return [tag.name for tag in (account.tags.all() if tags is None else tags)]
 
     @staticmethod
     def resolve_parent(account: Account) -> dict[str, Any] | None:
@@ -167,7 +173,7 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> Query
         user=caller(request), q=filters.q, customer_status=filters.customer_status or "",
         office_id=filters.office, owner_id=filters.owner, parent_id=filters.parent,
         top_level_only=filters.top_level, tag=filters.tag,
-        ordering=filters.ordering).prefetch_related("tags")
+        ordering=filters.ordering).prefetch_related(PAGE_TAGS)
 
 
 @router.post("", response={201: AccountCreatedOut}, operation_id="create_account")
@@ -233,7 +239,7 @@ def delete_account(request: HttpRequest, account_id: int) -> Status[None]:
 def list_sub_accounts(request: HttpRequest, account_id: int) -> QuerySet[Account]:
     user = caller(request)
     account = access_account_by_id(user, account_id)
-    return selectors.account_list(user=user, parent_id=account.pk).prefetch_related("tags")
+    return selectors.account_list(user=user, parent_id=account.pk).prefetch_related(PAGE_TAGS)
 
 
 @router.post("/{account_id}/sub-accounts", response={201: AccountCreatedOut},
