@@ -7,6 +7,7 @@ still goes through. Rules that cause events that fire rules stop at MAX_DEPTH.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 import uuid
@@ -15,6 +16,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 
 from stageflow import engine
 from stageflow.automation import catalogue
@@ -41,6 +43,7 @@ def connect() -> None:
     """Subscribe the rule runner to every domain event."""
     catalogue.register_builtin_events()
     events.subscribe("*", on_event, run_now=True)
+    post_save.connect(_forget_loaded_rules, sender=Rule)
 
 
 def on_event(event: DomainEvent) -> None:
@@ -50,10 +53,7 @@ def on_event(event: DomainEvent) -> None:
     if event.name.endswith(".transitioned") and event.payload.get("has_triggers"):
         _run_transition_triggers(event)
         event.effects.append("transition triggers")
-    names = {item.name for item in found}
-    rules = list(Rule.objects.filter(event__in=names, active=True).only(
-        "key", "name", "event", "pipeline_id", "conditions", "actions").order_by(
-        "position", "id"))
+    rules = rules_for({item.name for item in found})
     if not rules:
         return
     # The record and what conditions read of it are loaded once per event, however many
@@ -77,6 +77,37 @@ def on_event(event: DomainEvent) -> None:
             if rule_applies(rule, record, rule_event.facts, state):
                 fire(rule, record, event=rule_event.name, facts=rule_event.facts)
                 event.effects.append(f"rule:{rule.key}")
+
+
+# Active rules as loaded, by id and time of their last save: every event asks which rules
+# listen with one narrow query, and only a rule saved since it was last loaded is read again
+# with its conditions and actions. The instances are shared, so nothing may change them.
+_LOADED: dict[tuple[int, dt.datetime], Rule] = {}
+_LOADED_LIMIT = 1024
+
+
+def _forget_loaded_rules(**_kwargs: Any) -> None:
+    # Saves in this process need not wait for the clock to tell: a test database, whose ids
+    # and frozen times repeat, never finds another rule's conditions.
+    _LOADED.clear()
+
+
+def rules_for(events: set[str]) -> list[Rule]:
+    """The active rules for these rule events, in their order."""
+    saved = list(Rule.objects.filter(event__in=events, active=True).order_by("position", "id")
+                 .values_list("pk", "updated_at"))
+    known = {key: _LOADED.get(key) for key in saved}
+    missing = [pk for (pk, _at), rule in known.items() if rule is None]
+    fresh: dict[int, Rule] = {}
+    if missing:
+        fresh = {rule.pk: rule for rule in Rule.objects.filter(pk__in=missing).only(
+            "key", "name", "event", "pipeline_id", "conditions", "actions", "updated_at")}
+        if len(_LOADED) + len(fresh) > _LOADED_LIMIT:
+            _LOADED.clear()
+        _LOADED.update({(rule.pk, rule.updated_at): rule for rule in fresh.values()})
+    # A rule saved or deleted between the two queries is taken as the second one found it.
+    found = (known[key] or fresh.get(key[0]) for key in saved)
+    return [rule for rule in found if rule is not None]
 
 
 def _record_of(event: DomainEvent, record_type: str, record_id: int) -> Record | None:

@@ -84,13 +84,18 @@ def save_created(record: VersionedModel, *, actor: Any, via: Via, fields: Iterab
 
 
 def save_updated(record: VersionedModel, before: Mapping[str, Any], *, actor: Any, via: Via,
-                 fields: Iterable[str]) -> list[dict[str, Any]]:
-    """Save, bump the version and record what changed; a save that changes nothing is a no-op."""
+                 fields: Iterable[str], columns: Iterable[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    """Save, bump the version and record what changed; a save that changes nothing is a no-op.
+
+    `columns`, when the caller knows them, are the only fields it changed: the others are not
+    written (nor their indexes)."""
     changes = field_changes(record, before, snapshot(record, fields))
     if not changes:
         return changes
     record.version += 1
-    record.save()
+    record.save(update_fields=None if columns is None
+                else {*columns, "version", "updated_at"})
     record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.UPDATED,
                    changes=changes)
     return changes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from stageflow import engine
@@ -15,16 +17,33 @@ _COMPILED: dict[tuple[int, str], engine.PipelineDefinition] = {}
 _COMPILED_LIMIT = 256
 
 
+def _compiled_key(pk: int, state: str, published_at: dt.datetime | None
+                  ) -> tuple[int, str] | None:
+    if state == PipelineVersion.State.DRAFT or published_at is None:
+        return None
+    return pk, published_at.isoformat()
+
+
 def definition_of(version: PipelineVersion) -> engine.PipelineDefinition:
-    if version.state == PipelineVersion.State.DRAFT or version.published_at is None:
+    key = _compiled_key(version.pk, version.state, version.published_at)
+    if key is None:
         return engine.from_dict(version.definition)
-    key = (version.pk, version.published_at.isoformat())
     compiled = _COMPILED.get(key)
     if compiled is None:
         if len(_COMPILED) >= _COMPILED_LIMIT:
             _COMPILED.clear()
         compiled = _COMPILED[key] = engine.from_dict(version.definition)
     return compiled
+
+
+def definition_by_number(pipeline_id: int, number: int) -> engine.PipelineDefinition:
+    """The definition of a pipeline's version by its number. Once it is compiled, only the
+    version's identity is read, not its (large) definition."""
+    versions = PipelineVersion.objects.filter(pipeline_id=pipeline_id, number=number)
+    pk, state, published_at = versions.values_list("pk", "state", "published_at").get()
+    key = _compiled_key(pk, state, published_at)
+    compiled = _COMPILED.get(key) if key is not None else None
+    return compiled if compiled is not None else definition_of(versions.get())
 
 
 def pipeline_list() -> QuerySet[Pipeline]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
@@ -34,8 +34,8 @@ from stageflow.people import permissions
 from stageflow.people.models import User
 from stageflow.people.selectors import active_user_value, is_record_id, office_value
 from stageflow.pipelines.attribute_values import clean_attribute_values
-from stageflow.pipelines.models import LookupValue, Pipeline, PipelineVersion
-from stageflow.pipelines.selectors import definition_of
+from stageflow.pipelines.models import LookupValue, Pipeline
+from stageflow.pipelines.selectors import definition_by_number, definition_of
 from stageflow.sales.access import MODELS, Kind, ensure_may_record, kind_of
 from stageflow.sales.fields import (
     EDITABLE,
@@ -163,9 +163,7 @@ def record_definition(record: WorkflowRecord) -> engine.PipelineDefinition:
     known = known_definition(record)
     if known is not None:
         return known
-    version = PipelineVersion.objects.get(pipeline_id=record.pipeline_id,
-                                          number=record.pipeline_version)
-    definition = definition_of(version)
+    definition = definition_by_number(record.pipeline_id, record.pipeline_version)
     remember_definition(record, definition)
     return definition
 
@@ -255,17 +253,43 @@ def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str
 
 # Changing ----------------------------------------------------------------------------------
 
+SNAPSHOT_RELATIONS = ("owner", "office", "account", "contact")
+
+
 def _locked(record: WorkflowRecord) -> WorkflowRecord:
     # The related rows are read for the history snapshot, not changed: only the record is
-    # locked.
-    locked = (type(record).objects.select_for_update(of=("self",))
-              .select_related("owner", "office", "account", "contact").get(pk=record.pk))
+    # locked. Those the caller loaded (lists and pages do) are taken over while the record
+    # still points at them, which saves joining and building them again.
+    model = type(record)
+    relations: list[models.ForeignKey[Any, Any]] = [getattr(model, name).field
+                                                    for name in SNAPSHOT_RELATIONS]
+    loaded = [relation for relation in relations if relation.is_cached(record)]
+    records = model.objects.select_for_update(of=("self",))
+    missing = [relation.name for relation in relations if relation not in loaded]
+    if missing:
+        records = records.select_related(*missing)
+    locked = records.get(pk=record.pk)
+    for relation in loaded:
+        if getattr(locked, relation.attname) == getattr(record, relation.attname):
+            relation.set_cached_value(locked, relation.get_cached_value(record))
     known = known_definition(record)
     same_version = (locked.pipeline_id, locked.pipeline_version) == (record.pipeline_id,
                                                                      record.pipeline_version)
     if known is not None and same_version:
         remember_definition(locked, known)
     return locked
+
+
+def _columns(record: WorkflowRecord) -> dict[str, Any]:
+    """The record's stored values by column, taken when it is read to tell what a change
+    touched."""
+    return {field.attname: getattr(record, field.attname)
+            for field in record._meta.concrete_fields}
+
+
+def _changed_columns(record: WorkflowRecord, loaded: Mapping[str, Any]) -> list[str]:
+    # Only these are written, so an UPDATE leaves the indexes on the other columns alone.
+    return [name for name, value in loaded.items() if getattr(record, name) != value]
 
 
 @transaction.atomic
@@ -276,14 +300,15 @@ def record_update(*, actor: User, via: Via, record: WorkflowRecord, values: Mapp
     ensure_may_record(actor, "edit", record)
     check_version(record, expected_version)
     kind = kind_of(record)
-    before = snapshot(record, history_fields(kind))
+    loaded, before = _columns(record), snapshot(record, history_fields(kind))
     old_owner_id = record.owner_id
     errors: dict[str, str] = {}
     _assign(record, actor, values, creating=False, errors=errors)
     validate_record(record, errors, exclude=("owner", "office", "account", "contact",
                                              "pipeline", "created_by", "attributes", "lead",
                                              "parent"))
-    changes = save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
+    changes = save_updated(record, before, actor=actor, via=via, fields=history_fields(kind),
+                           columns=_changed_columns(record, loaded))
     reassigned = record.owner_id is not None and record.owner_id != old_owner_id
     if reassigned:
         _tell_new_owner(record, actor)
@@ -321,7 +346,7 @@ def record_transition(*, actor: User, via: Via, record: WorkflowRecord, transiti
         raise NotAllowed(_("Only administrators may force a move."))
     kind = kind_of(record)
     definition = record_definition(record)
-    before = snapshot(record, history_fields(kind))
+    loaded, before = _columns(record), snapshot(record, history_fields(kind))
     errors: dict[str, str] = {}
     _assign(record, actor, _split_transition_values(kind, values or {}), creating=False,
             errors=errors)
@@ -333,12 +358,15 @@ def record_transition(*, actor: User, via: Via, record: WorkflowRecord, transiti
         _refuse(decision)
     assert decision.transition is not None
     return _move(record, definition, decision.transition.to_step, actor=actor, via=via,
-                 transition=transition, before=before, forced=not decision.allowed)
+                 transition=transition, loaded=loaded, before=before,
+                 forced=not decision.allowed)
 
 
 def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step: str, *,
-          actor: User, via: Via, transition: str, before: Mapping[str, Any],
-          forced: bool) -> WorkflowRecord:
+          actor: User, via: Via, transition: str, loaded: Mapping[str, Any],
+          before: Mapping[str, Any], forced: bool) -> WorkflowRecord:
+    """Put the record on `to_step` and record the move; `loaded` and `before` are its columns
+    and history fields as read (see `_columns`)."""
     kind = kind_of(record)
     from_stage, from_step, since = record.stage, record.step, record.stage_entered_at
     _place(record, definition, to_step)
@@ -351,7 +379,8 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
         record.closed_at = now
         if isinstance(record, Opportunity) and record.close_date is None:
             record.close_date = now.date()
-    save_updated(record, before, actor=actor, via=via, fields=history_fields(kind))
+    save_updated(record, before, actor=actor, via=via, fields=history_fields(kind),
+                 columns=_changed_columns(record, loaded))
     change = _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
                            from_step=from_step, previous_since=since, forced=forced)
     payload = {"record_id": record.pk, "actor_id": actor.pk, "via": via,
@@ -447,9 +476,9 @@ def record_force_to_stage(*, actor: User, via: Via, record: WorkflowRecord,
     if record.stage == stage:
         return record
     transition = engine.transition_to_stage(definition, record.step, stage) or ""
-    before = snapshot(record, history_fields(kind_of(record)))
     return _move(record, definition, to_step, actor=actor, via=via, transition=transition,
-                 before=before, forced=True)
+                 loaded=_columns(record), before=snapshot(record, history_fields(kind_of(record))),
+                 forced=True)
 
 
 @transaction.atomic
@@ -490,7 +519,7 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
     if transition is None:
         raise Conflict(_("This lead cannot move to '%(stage)s' from where it is.")
                        % {"stage": end.label()}, code="no_transition")
-    before = snapshot(lead, history_fields("lead"))
+    loaded, before = _columns(lead), snapshot(lead, history_fields("lead"))
     errors: dict[str, str] = {}
     _assign(lead, actor, _split_transition_values("lead", values or {}), creating=False,
             errors=errors)
@@ -514,7 +543,7 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
     _copy_contacts(lead, opportunity)
     lead.converted_at = clock.now()
     _move(lead, definition, engine.first_step_of_stage(definition, end.key), actor=actor,
-          via=via, transition=transition, before=before, forced=False)
+          via=via, transition=transition, loaded=loaded, before=before, forced=False)
     events.emit("lead.converted", record_id=lead.pk, opportunity_id=opportunity.pk,
                 actor_id=actor.pk, via=via)
     return opportunity
