@@ -154,6 +154,21 @@ def test_a_page_is_one_query_in_the_lists_order(insurance, admin, make_account):
     assert [r.pk for r in paged[5:50]] == [r.pk for r in records[5:50]]
 
 
+def test_a_first_page_comes_with_the_count(insurance, admin):
+    for n in range(7):
+        _record(admin, "opportunity", f"Deal {n:02}")
+    records = selectors.record_list(user=admin, kind="opportunity", q="deal", ordering="title")
+    paged = selectors.Paged(records, first=3)
+
+    with CaptureQueriesContext(connection) as captured:
+        assert paged.count() == 7
+        first = [r.title for r in paged[0:3]]
+    assert len(captured) == 3  # count with the page's ids, the page's rows, their tags
+    assert first == ["Deal 00", "Deal 01", "Deal 02"]
+    assert [r.title for r in paged[3:6]] == ["Deal 03", "Deal 04", "Deal 05"]
+    assert selectors.Paged(records.filter(title="none"), first=3).count() == 0
+
+
 def test_the_api_list_brings_lead_parent_and_follow_ons(training, admin):
     parent = _record(admin, "opportunity", "Parent")
     child = services.opportunity_follow_on(actor=admin, via=Via.CLI, parent=parent,

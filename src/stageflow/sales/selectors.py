@@ -7,7 +7,7 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Generic, TypeVar, overload
 
-from django.db.models import Model, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Model, Q, QuerySet, Window, prefetch_related_objects
 from django.utils.translation import get_language
 
 from stageflow import engine
@@ -83,13 +83,27 @@ class Paged(Generic[R]):
     """`records` for a paginator: their count, and slices that load a page in one query which
     sorts and cuts the ids alone before it reads the page's rows and their related rows:
     `… WHERE id IN (SELECT id … ORDER BY … LIMIT …) ORDER BY …`. Sorting thousands of search
-    matches with every joined column (owner, account, …) cost SQLite more than the search."""
+    matches with every joined column (owner, account, …) cost SQLite more than the search.
 
-    def __init__(self, records: QuerySet[R]) -> None:
+    With `first` (the size of the first page), the count comes with that page's ids from one
+    query (`COUNT(*) OVER ()`): for a search, counting and sorting the matches each found
+    them again. Only worth it where the matches are few or already cost a full read."""
+
+    def __init__(self, records: QuerySet[R], first: int = 0) -> None:
         self.records = records
+        self.first = first
+        self._count: int | None = None
+        self._first_ids: list[Any] = []
 
     def count(self) -> int:
-        return self.records.count()
+        if self._count is None:
+            if self.first:
+                ids = list(self.records.values_list("pk", Window(Count("pk")))[:self.first])
+                self._first_ids = [pk for pk, _total in ids]
+                self._count = ids[0][1] if ids else 0
+            else:
+                self._count = self.records.count()
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
@@ -107,8 +121,10 @@ class Paged(Generic[R]):
         if isinstance(index, int):
             return self[index:index + 1][0]
         records = self.records
-        rows = records.model._default_manager.using(records.db).filter(
-            pk__in=records.values("pk")[index])
+        known = (self._count is not None and self.first and not index.start
+                 and index.stop is not None and index.stop <= self.first and index.step is None)
+        page: Any = self._first_ids[:index.stop] if known else records.values("pk")[index]
+        rows = records.model._default_manager.using(records.db).filter(pk__in=page)
         rows.query.select_related = copy.deepcopy(records.query.select_related)
         lookups: tuple[Any, ...] = getattr(records, "_prefetch_related_lookups", ())
         ordering: tuple[Any, ...] = tuple(records.query.order_by
@@ -146,7 +162,8 @@ def attach_definitions(records: Iterable[Lead | Opportunity]) -> None:
     condition = Q(pk__in=[])
     for pipeline_id, number in wanted:
         condition |= Q(pipeline_id=pipeline_id, number=number)
-    versions = {(v.pipeline_id, v.number): v for v in PipelineVersion.objects.filter(condition)}
+    versions = {(v.pipeline_id, v.number): v
+                for v in PipelineVersion.objects.filter(condition).order_by()}
     for record in records:
         version = versions[(record.pipeline_id, record.pipeline_version)]
         remember_definition(record, definition_of(version))
@@ -199,7 +216,6 @@ def copyable_records(user: User, kind: str, contact_id: int | None) -> list[Lead
 
 def develop_of(opportunity: Opportunity) -> Opportunity:
     """`opportunity` with what SalesTrack's Develop stage gathers read in one query each:
-    stakeholders (contacts with roles), competitors and the sales team."""
-    prefetch_related_objects([opportunity], "contact_links__contact", "competitors",
-                             "team_members__user")
+    competitors and the sales team (stakeholders, contacts with roles, have their own tab)."""
+    prefetch_related_objects([opportunity], "competitors", "team_members__user")
     return opportunity

@@ -150,11 +150,14 @@ def safe_colour(colour: str | None) -> str:
 
 
 def columns(user: User, filters: BoardFilters, language: str) -> tuple[list[Column], list[Column]]:
-    """The open stages in funnel order and the closing stages (won, lost, archived) after
-    them, with counts and totals over the filtered records, in one query (answered from the
-    covering index on pipeline, stage, currency, value, owner and office unless searching)."""
+    """The open stages in funnel order, with counts and totals over the filtered records in
+    one query (answered from the covering index on pipeline, stage, currency, value, owner and
+    office unless searching), and the closing stages (won, lost, archived) after them. Those
+    are drop zones that show no numbers, so their records, often most of them, go uncounted."""
     definition = board_definition(filters)
-    records = board_records(user, filters).order_by()
+    funnel = engine.funnel_stages(definition)
+    records = board_records(user, filters).filter(
+        stage__in=[stage.key for stage in funnel]).order_by()
     counts: dict[str, int] = {}
     totals: dict[str, dict[str, Decimal]] = {}
     if filters.kind == "opportunity":
@@ -173,7 +176,7 @@ def columns(user: User, filters: BoardFilters, language: str) -> tuple[list[Colu
                       count=counts.get(stage.key, 0),
                       totals=tuple(sorted(totals.get(stage.key, {}).items())))
 
-    open_columns = [column(stage) for stage in engine.funnel_stages(definition)]
+    open_columns = [column(stage) for stage in funnel]
     closing = [column(stage) for stage in engine.ordered_stages(definition)
                if stage.active and stage.status != "open"]
     return open_columns, closing
