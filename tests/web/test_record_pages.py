@@ -765,6 +765,21 @@ def test_record_page_queries_do_not_grow_with_related_rows(browser_as, training,
     assert queries_with(2) == queries_with(12)
 
 
+@pytest.mark.parametrize("kind", ["lead", "opportunity"])
+def test_record_page_reads_in_a_fixed_number_of_queries(browser_as, insurance, admin, kind,
+                                                        django_assert_max_num_queries):
+    # Session, user, roles, the record with its relations and pipeline version, contact count,
+    # tags, related records, templates, the navigation's two counts, and a lead's check for
+    # any opportunity made from it or an opportunity's for a course catalogue (a tab).
+    record = services.record_create(actor=admin, via=Via.CLI, kind=kind,
+                                    values={"title": "Counted"})
+    client = browser_as(admin)
+    client.get(record.get_absolute_url())
+    with django_assert_max_num_queries(11):
+        response = client.get(record.get_absolute_url())
+    assert response.status_code == 200
+
+
 def test_the_record_page_offers_the_templates_of_its_stage_and_prints_a_document(
         browser_as, admin, make_user, north):
     from stageflow.pipelines.services import preset_install

@@ -20,9 +20,9 @@ from stageflow.sales.models import Lead, Opportunity
 OUTBOX_FILTERS = ("status", "channel", "record_type", "record_id")
 
 
-def _stage_offers(record: Lead | Opportunity, kind: str) -> set[str]:
-    """Template keys the record's pipeline lists on its current stage (the `templates:` of a
-    stage in the workflow file)."""
+def _stage_offers(record: Lead | Opportunity) -> set[tuple[str, str]]:
+    """(kind, key) of the templates the record's pipeline lists on its current stage (the
+    `templates:` of a stage in the workflow file)."""
     definition = getattr(record, "definition", None)
     if not isinstance(definition, engine.PipelineDefinition):
         version = PipelineVersion.objects.filter(pipeline_id=record.pipeline_id,
@@ -31,7 +31,7 @@ def _stage_offers(record: Lead | Opportunity, kind: str) -> set[str]:
             return set()
         definition = definition_of(version)
     stage = next((s for s in definition.stages if s.key == record.stage), None)
-    return {ref.key for ref in stage.templates if ref.kind == kind} if stage else set()
+    return {(ref.kind, ref.key) for ref in stage.templates} if stage else set()
 
 
 def templates_for(record: models.Model, kind: str) -> list[MessageTemplate]:
@@ -41,16 +41,25 @@ def templates_for(record: models.Model, kind: str) -> list[MessageTemplate]:
     the record's stage in `visible_at_stages` (empty = every stage) or the stage lists it
     in the workflow definition. Lists with the record's pipeline version one more query.
     """
+    return templates_by_kind(record, (kind,))[kind]
+
+
+def templates_by_kind(record: models.Model,
+                      kinds: tuple[str, ...]) -> dict[str, list[MessageTemplate]]:
+    """`templates_for` each of `kinds`, read in one query."""
     record_type = record_kind(record)
     candidates = MessageTemplate.objects.filter(
-        active=True, kind=kind, record_type__in=("", record_type)).order_by("key")
-    if not isinstance(record, Lead | Opportunity):
-        # Accounts and contacts have no stage: only templates shown at every stage apply.
-        return [t for t in candidates if not t.visible_at_stages]
-    offered_by_stage = _stage_offers(record, kind)
-    return [t for t in candidates
-            if not t.visible_at_stages or record.stage in t.visible_at_stages
-            or t.key in offered_by_stage]
+        active=True, kind__in=kinds, record_type__in=("", record_type)).order_by("key")
+    offered: dict[str, list[MessageTemplate]] = {kind: [] for kind in kinds}
+    # Accounts and contacts have no stage: only templates shown at every stage apply.
+    staged = record if isinstance(record, Lead | Opportunity) else None
+    offered_by_stage = _stage_offers(staged) if staged is not None else set()
+    for template in candidates:
+        at_stage = staged is not None and (staged.stage in template.visible_at_stages
+                                           or (template.kind, template.key) in offered_by_stage)
+        if not template.visible_at_stages or at_stage:
+            offered[template.kind].append(template)
+    return offered
 
 
 def template_list(filters: Mapping[str, Any] | None = None) -> QuerySet[MessageTemplate]:

@@ -34,7 +34,16 @@ def _shown(attribute: CustomAttribute, value: Any, users: dict[int, str]) -> str
 def attribute_rows(record_type: str, values: dict[str, Any],
                    language: str) -> list[tuple[str, str]]:
     """(label, shown value) for each active attribute that has a value, in the set order."""
+    return list(attribute_rows_by_key(record_type, values, language).values())
+
+
+def attribute_rows_by_key(record_type: str, values: dict[str, Any],
+                          language: str) -> dict[str, tuple[str, str]]:
+    """`attribute_rows` by attribute key, in the same order (no query without values)."""
+    if not values:
+        return {}
     attributes = [a for a in attributes_of(record_type).filter(active=True) if a.key in values]
     user_ids = [int(values[a.key]) for a in attributes if a.type == "user"]
-    users = {user.pk: str(user) for user in User.objects.filter(pk__in=user_ids)}
-    return [(a.label(language), _shown(a, values[a.key], users)) for a in attributes]
+    users = ({user.pk: str(user) for user in User.objects.filter(pk__in=user_ids)}
+             if user_ids else {})
+    return {a.key: (a.label(language), _shown(a, values[a.key], users)) for a in attributes}

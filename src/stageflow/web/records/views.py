@@ -21,17 +21,17 @@ from stageflow.accounts import selectors as account_selectors
 from stageflow.accounts.access import access_contact_by_id
 from stageflow.automation.selectors import firings_of
 from stageflow.communications.models import MessageTemplate
-from stageflow.communications.selectors import templates_for
+from stageflow.communications.selectors import templates_by_kind
 from stageflow.core.errors import NotFound, StageflowError, StaleVersion
 from stageflow.core.history import history_of
 from stageflow.core.models import Via
 from stageflow.people import permissions
-from stageflow.pipelines.selectors import lookup_values
+from stageflow.pipelines.selectors import definition_of, lookup_values
 from stageflow.sales import selectors, services
 from stageflow.sales.access import access_record_by_id, may_record, records_for
 from stageflow.sales.fields import record_values
 from stageflow.sales.models import Lead, Opportunity, RecordContact, StageChange
-from stageflow.web.attribute_display import attribute_rows
+from stageflow.web.attribute_display import attribute_rows_by_key
 from stageflow.web.extensions import panel_links
 from stageflow.web.forms import show_service_errors
 from stageflow.web.records.develop import develop_context
@@ -61,8 +61,6 @@ Record = Lead | Opportunity
 TABS = ("general", "contacts", "follow-ons", "develop", "history", "workflow")
 
 
-
-
 def _is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", None))
 
@@ -74,9 +72,17 @@ def _go(request: HttpRequest, url: str) -> HttpResponse:
     return redirect(url)
 
 
-def _loaded(user: Any, kind: str, record_id: int, action: str = "view") -> Record:
-    record = access_record_by_id(user, kind, record_id, action)
-    selectors.attach_definitions([record])
+def _loaded(user: Any, kind: str, record_id: int, action: str = "view",
+            related: tuple[str, ...] = ()) -> Record:
+    """The record with its definition; most records are on their pipeline's live version,
+    which comes with the record instead of in a query of its own."""
+    record = access_record_by_id(user, kind, record_id, action,
+                                 related=("pipeline__live_version", *related))
+    live = record.pipeline.live_version
+    if live is not None and live.number == record.pipeline_version:
+        selectors.remember_definition(record, definition_of(live))
+    else:
+        selectors.attach_definitions([record])
     decorate([record], page_language())
     return record
 
@@ -97,16 +103,17 @@ def _step_path(record: Record) -> list[dict[str, Any]]:
             for i, stage in enumerate(stages)]
 
 
-def _shown_rows(record: Record, kind: str) -> list[dict[str, Any]]:
-    """The values the current step shows, each with its label and whether it is empty."""
+def _shown_rows(record: Record, kind: str,
+                attribute_rows: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
+    """The values the current step shows, each with its label and whether it is empty;
+    `attribute_rows` are the record's by key."""
     found = definition(record)
     try:
         keys = engine.shown_attributes(found, record.step)
     except engine.UnknownKeyError:
         keys = ()
     values = record_values(record)
-    shown = dict(attribute_rows(kind, {k: v for k, v in (record.attributes or {}).items()
-                                       if k in keys}, page_language()))
+    shown = dict(row for key, row in attribute_rows.items() if key in keys)
     rows = []
     for key in keys:
         label = field_label(found, kind, key, page_language())
@@ -145,27 +152,35 @@ def _detail_context(request: HttpRequest, record: Record, tab: str,
         "may_edit": may_edit, "may_delete": may_record(user, "delete", record),
         "options": transition_buttons(record, selectors.transition_options(record))
         if may_edit else [],
-        "contact_count": RecordContact.objects.filter(**{kind: record}).count(),
+        "contact_count": RecordContact.objects.filter(**{f"{kind}_id": record.pk}).count(),
         **tag_bar(record, *_tag_urls(kind, record), may_edit=may_edit),
     }
-    # Related opportunities are listed only as far as the user's scope reaches.
-    visible = records_for(user, "opportunity").order_by("created_at", "id")
+    # Related opportunities are listed only as far as the user's scope reaches; the page
+    # shows their titles and states.
+    visible = records_for(user, "opportunity").order_by("created_at", "id").only(
+        "id", "title", "status")
     if isinstance(record, Lead):
-        converted = record.converted_at is not None or record.opportunities.exists()
         context["opportunities"] = list(visible.filter(lead=record))
-        context["may_convert"] = (may_edit and not converted
-                                  and permissions.may_at_all(user, "leads", "convert")
-                                  and engine.conversion_end_stage(found) is not None)
+        # Opportunities out of the user's scope count too; that query is asked last, when
+        # everything else would allow converting.
+        context["may_convert"] = (may_edit and permissions.may_at_all(user, "leads", "convert")
+                                  and engine.conversion_end_stage(found) is not None
+                                  and record.converted_at is None
+                                  and not context["opportunities"]
+                                  and not record.opportunities.exists())
     else:
         context["children"] = list(visible.filter(parent=record))
-    for kind_of_template in (MessageTemplate.Kind.EMAIL, MessageTemplate.Kind.DOCUMENT):
+    offered = templates_by_kind(record, (MessageTemplate.Kind.EMAIL,
+                                         MessageTemplate.Kind.DOCUMENT))
+    for kind_of_template, templates in offered.items():
         context[f"{kind_of_template}_templates"] = [
             {"key": template.key, "name": template.name(page_language())}
-            for template in templates_for(record, kind_of_template)]
+            for template in templates]
     tab = context["tab"]
     if tab == "general":
-        context["shown_rows"] = _shown_rows(record, kind)
-        context["attribute_rows"] = attribute_rows(kind, record.attributes or {}, page_language())
+        rows = attribute_rows_by_key(kind, record.attributes or {}, page_language())
+        context["shown_rows"] = _shown_rows(record, kind, rows)
+        context["attribute_rows"] = list(rows.values())
     elif tab == "contacts":
         context.update(_contacts_context(record, kind))
     elif tab == "develop" and isinstance(record, Opportunity):
@@ -194,7 +209,7 @@ def _contacts_context(record: Record, kind: str) -> dict[str, Any]:
 
 @login_required
 def record_detail(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
-    record = _loaded(signed_in_user(request), kind, record_id)
+    record = _loaded(signed_in_user(request), kind, record_id, related=("created_by",))
     context = _detail_context(request, record, request.GET.get("tab", "general"))
     return render(request, "web/records/detail.html", context)
 
