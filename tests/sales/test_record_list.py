@@ -231,3 +231,13 @@ def test_the_title_search_triggers_survive_every_migration(db):
 
     assert {f"{table}_search_{suffix}" for table in ("sales_lead", "sales_opportunity")
             for suffix in ("ai", "ad", "au")} <= triggers
+
+
+def test_changed_columns_see_a_json_value_changed_in_place() -> None:
+    from stageflow.sales.models import Opportunity
+    from stageflow.sales.services import _changed_columns, _columns
+
+    record = Opportunity(title="Pool", attributes={"depth": 1})
+    loaded = _columns(record)
+    record.attributes["depth"] = 2
+    assert "attributes" in _changed_columns(record, loaded)

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -282,9 +283,10 @@ def _locked(record: WorkflowRecord) -> WorkflowRecord:
 
 def _columns(record: WorkflowRecord) -> dict[str, Any]:
     """The record's stored values by column, taken when it is read to tell what a change
-    touched."""
-    return {field.attname: getattr(record, field.attname)
-            for field in record._meta.concrete_fields}
+    touched. JSON values are copied: a change made to them in place must still show."""
+    return {field.attname: copy.deepcopy(value) if isinstance(value, dict | list) else value
+            for field in record._meta.concrete_fields
+            for value in (getattr(record, field.attname),)}
 
 
 def _changed_columns(record: WorkflowRecord, loaded: Mapping[str, Any]) -> list[str]:
