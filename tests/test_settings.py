@@ -45,3 +45,20 @@ def test_environment_overrides(tmp_path):
     assert settings["hosts"] == ["crm.example.com", "www.example.com"]
     assert settings["hsts"] == 31536000
     assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_sqlite_connections_cache_pages_and_read_through_a_memory_map(tmp_path):
+    """SQLite's default 2 MiB page cache re-reads a 100k-record list from the system on every
+    request; the settings give each connection 64 MiB and a memory map."""
+    code = ("import django, json; django.setup(); from django.db import connection;"
+            "c = connection.cursor(); pragmas = {}\n"
+            "for name in ('cache_size', 'mmap_size', 'journal_mode', 'foreign_keys'):\n"
+            "    c.execute('PRAGMA ' + name); pragmas[name] = c.fetchone()[0]\n"
+            "print(json.dumps(pragmas))")
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    result = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                            text=True, env={**clean, "STAGEFLOW_DATA_DIR": str(tmp_path),
+                                            "DJANGO_SETTINGS_MODULE": "stageflow.settings"})
+
+    assert json.loads(result.stdout) == {"cache_size": -65536, "mmap_size": 1073741824,
+                                         "journal_mode": "wal", "foreign_keys": 1}

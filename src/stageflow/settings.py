@@ -126,9 +126,12 @@ TEMPLATES = [
 _SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 20,
+    # A page cache of up to 64 MiB per connection (SQLite's default is 2 MiB) and reads
+    # through a memory map: a list over 100k records touches thousands of pages, which the
+    # default re-reads from the operating system on every request.
     "init_command": (
         "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=20000; PRAGMA synchronous=NORMAL;"
-        " PRAGMA foreign_keys=ON;"
+        " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
     ),
 }
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
