@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.http import QueryDict
-from django.urls import reverse
+from django.template.defaultfilters import floatformat
+from django.utils.formats import date_format
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from stageflow import engine
 from stageflow.engine.decisions import MISSING_ATTRIBUTE
@@ -33,6 +36,7 @@ from stageflow.sales.selectors import (
     record_list,
     transition_options,
 )
+from stageflow.web.views import record_url
 
 # Cards per column page; "Show more" fetches the next page. Like the peers' boards, a column
 # opens with the most recently changed deals rather than all of them.
@@ -201,6 +205,9 @@ class TagChip:
 
 @dataclass(frozen=True, slots=True)
 class Card:
+    """A record as its board card shows it. The texts are made here, once per card, rather
+    than by template tags: a column renders dozens of cards per request."""
+
     record: WorkflowRecord
     kind: str
     url: str
@@ -209,6 +216,30 @@ class Card:
     step_label: str
     tags: tuple[TagChip, ...]
     moves: tuple[Move, ...]
+    labels: Mapping[str, str]  # card_labels(), shared by the cards of a request
+
+    @property
+    def days_text(self) -> str:
+        return ngettext("%(days)s day", "%(days)s days", self.days_in_stage) % {
+            "days": self.days_in_stage}
+
+    @property
+    def value_text(self) -> str:
+        record = self.record
+        if not isinstance(record, Opportunity):
+            return ""
+        return f"{record.currency} {floatformat(record.value, '-2g')}"
+
+    @property
+    def close_text(self) -> str:
+        record = self.record
+        if not isinstance(record, Opportunity) or record.expected_close_date is None:
+            return ""
+        return date_format(record.expected_close_date, "SHORT_DATE_FORMAT")
+
+    @property
+    def move_label(self) -> str:
+        return _("Move “%(title)s” to") % {"title": self.record.title}
 
     @property
     def dom_id(self) -> str:
@@ -219,12 +250,22 @@ class Card:
         return dom_key(self.record.stage)
 
 
+def card_labels() -> dict[str, str]:
+    """The fixed texts of a card in the active language: translated once for a column's
+    cards rather than once per card."""
+    return {"account": _("Account"), "owner": _("Owner"), "nobody": _("Nobody"),
+            "value": _("Value"), "expected_close": _("Expected close"),
+            "in_stage": _("In stage"), "tags": _("Tags"), "move_to": _("Move to…"),
+            "asks_for": _("asks for"), "move": _("Move"),
+            "no_move": _("No stage to move to from this step.")}
+
+
 def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     """The other stages the record's open transitions lead to, first transition per stage
     (the one a drag takes), each with the labels of the values it still needs."""
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
     kind = "lead" if isinstance(record, Lead) else "opportunity"
-    labels: dict[str, str] | None = None  # only when a move still needs a built-in field
+    labels: Mapping[str, str] | None = None  # only when a move still needs a built-in field
     moves: dict[str, Move] = {}
     for option in transition_options(record):
         if any(reason.code != MISSING_ATTRIBUTE for reason in option.reasons):
@@ -247,21 +288,13 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     return tuple(moves.values())
 
 
-def _url_of_record(url_name: str, kind: str, *, with_kind: bool) -> Callable[[int], str]:
-    """The URL of `url_name` for any record of `kind`, reversed once rather than per card."""
-    marker = 987654321
-    pattern = (reverse(url_name, args=[kind, marker]) if with_kind
-               else reverse(url_name, kwargs={"record_id": marker}))
-    return lambda record_id: pattern.replace(str(marker), str(record_id))
-
-
 def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> list[Card]:
     """Cards for records fetched through `board_records` (no further queries but one for
     their pipeline versions)."""
     attach_definitions(records)
-    urls = {kind: (_url_of_record(f"records:{kind}_detail", kind, with_kind=False),
-                   _url_of_record("board:move", kind, with_kind=True))
+    urls = {kind: (record_url(f"records:{kind}_detail"), record_url("board:move", kind))
             for kind in ("lead", "opportunity")}
+    labels = card_labels()
     result = []
     for record in records:
         definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
@@ -280,7 +313,7 @@ def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> lis
             step_label=step_label,
             tags=tuple(TagChip(name=tag.name, colour=safe_colour(tag.colour) or "#8899aa")
                        for tag in record.tags.all()),
-            moves=moves_of(record, language)))
+            moves=moves_of(record, language), labels=labels))
     return result
 
 
