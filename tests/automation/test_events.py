@@ -14,6 +14,7 @@ from stageflow.automation.services import rule_save
 from stageflow.core import clock, events
 from stageflow.core.models import Via
 from stageflow.sales import services as sales
+from stageflow.sales.models import Opportunity
 
 FIRED = [{"action": "add_tag", "params": {"tag": "Fired"}}]
 
@@ -234,3 +235,17 @@ def test_follow_on_created_fires_on_the_parent(admin, training):
 
     parent.refresh_from_db()
     assert parent.description == "has a follow-on"
+
+
+def test_conditions_read_what_a_move_left_unread(rule, admin, north, south, new_opportunity):
+    # A move reads the record without its office or owner; a condition on them reads them.
+    rule("opportunity.stage_changed_to",
+         {"office": "North", "where": [{"field": "owner", "op": "eq", "value": admin.pk}]})
+    record = new_opportunity(admin, office=north.pk)
+    other = new_opportunity(admin, "Elsewhere", office=south.pk)
+
+    for moved in (record, other):
+        sales.record_move_to_stage(actor=admin, via=Via.API,
+                                   record=Opportunity.objects.get(pk=moved.pk), stage="o_prop")
+
+    assert (fired(record), fired(other)) == (True, False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from stageflow.core.errors import Conflict, NotAllowed, RuleRefused, StaleVersion
 from stageflow.core.history import history_of
@@ -190,3 +192,37 @@ def test_a_main_contact_is_not_relabelled_from_the_list(training, sales_north, m
     assert changed.role == "Influencer"
     assert refused.value.code == "fixed_role"
     assert record.contact_links.get(contact=bob).role == "Main contact"
+
+
+def test_a_move_runs_a_fixed_number_of_queries_and_reads_no_related_rows(
+        training, sales_north, make_account):
+    # The lock read, the version's identity, the update, the history entry, the stage change
+    # and the rules listening, inside the savepoint a test's transaction turns the move into.
+    # The owner, office and account stay unread: the move does not change them.
+    moved = _new(sales_north, account=make_account(sales_north, "Acme").pk)
+    record = Opportunity.objects.get(pk=moved.pk)
+    assert record.step == "qualified"
+
+    with CaptureQueriesContext(connection) as captured:
+        services.record_transition(actor=sales_north, via=Via.API, record=record,
+                                   transition="T2")
+
+    statements = [query["sql"] for query in captured]
+    assert len([sql for sql in statements if "SAVEPOINT" not in sql]) <= 6
+    assert not [sql for sql in statements if "JOIN" in sql]
+
+
+def test_a_move_that_sets_a_relation_records_its_old_and_new_value(training, sales_north,
+                                                                    make_account):
+    first, second = make_account(sales_north, "Acme"), make_account(sales_north, "Globex")
+    record = Opportunity.objects.get(pk=_new(sales_north, account=first.pk).pk)
+
+    moved = services.record_transition(actor=sales_north, via=Via.API, record=record,
+                                       transition="T2", values={"account": second.pk})
+
+    assert moved.account == second
+    [entry] = history_of(moved)[:1]
+    changes = {c["field"]: (c["old"], c["new"]) for c in entry.changes}
+    assert changes["account"] == ("Acme", "Globex")
+    assert changes["step"] == ("qualified", "proposal_sent")
+    assert set(changes) == {"account", "stage", "step", "probability"}

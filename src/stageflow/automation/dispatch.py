@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -59,7 +59,7 @@ def on_event(event: DomainEvent) -> None:
     # The record and what conditions read of it are loaded once per event, however many
     # rules listen: conditions see the record as the event left it.
     loaded: dict[tuple[str, int], tuple[Record | None, dict[str, Any] | None]] = {}
-    reads_tags = any({"tags", "without_tags"} & set(rule.conditions or {}) for rule in rules)
+    reads = {key for rule in rules for key in rule.conditions or {}}
     for rule_event in found:
         candidates = [rule for rule in rules if rule.event == rule_event.name]
         if not candidates:
@@ -68,7 +68,7 @@ def on_event(event: DomainEvent) -> None:
         if key not in loaded:
             record = _record_of(event, *key)
             loaded[key] = (record, record_state(record, event.payload.get("definition"),
-                                                with_tags=reads_tags)
+                                                reads=reads)
                            if record is not None else None)
         record, state = loaded[key]
         if record is None or state is None:
@@ -92,10 +92,14 @@ def _forget_loaded_rules(**_kwargs: Any) -> None:
     _LOADED.clear()
 
 
+# Every move asks, so the part of the question that never changes is built once.
+_ACTIVE_RULES = Rule.objects.filter(active=True).order_by("position", "id").values_list(
+    "pk", "updated_at")
+
+
 def rules_for(events: set[str]) -> list[Rule]:
     """The active rules for these rule events, in their order."""
-    saved = list(Rule.objects.filter(event__in=events, active=True).order_by("position", "id")
-                 .values_list("pk", "updated_at"))
+    saved = list(_ACTIVE_RULES.filter(event__in=events))
     known = {key: _LOADED.get(key) for key in saved}
     missing = [pk for (pk, _at), rule in known.items() if rule is None]
     fresh: dict[int, Rule] = {}
@@ -128,16 +132,22 @@ def load_record(record_type: str, record_id: int) -> Record | None:
 
 
 def record_state(record: Record, definition: engine.PipelineDefinition | None = None, *,
-                 with_tags: bool = True) -> dict[str, Any]:
-    """What conditions read of a record: its place, tags, office and values (the tags only
-    when a condition asks, as they cost a query)."""
+                 reads: Collection[str] | None = None) -> dict[str, Any]:
+    """What conditions read of a record: its place, office, tags and values. The office and
+    the tags may cost a query each, so given `reads`, the condition keys that will be checked,
+    they are read only when one of them asks."""
     definition = definition or record_definition(record)
     groups = {stage.key: stage.group for stage in definition.stages}
+
+    def asked(*keys: str) -> bool:
+        return reads is None or any(key in reads for key in keys)
+
     return {
         "pipeline": definition.key, "stage": record.stage, "status": record.status,
         "stage_group": groups.get(record.stage),
-        "office_name": record.office.name if record.office else None,
-        "tags": set(record.tags.values_list("name", flat=True)) if with_tags else set(),
+        "office_name": record.office.name if asked("office") and record.office else None,
+        "tags": (set(record.tags.values_list("name", flat=True)) if asked("tags", "without_tags")
+                 else set()),
         "values": record_values(record),
     }
 

@@ -36,14 +36,17 @@ def definition_of(version: PipelineVersion) -> engine.PipelineDefinition:
     return compiled
 
 
+# Every move reads a version's identity, so that query is built once.
+_IDENTITIES = PipelineVersion.objects.values_list("pk", "state", "published_at")
+
+
 def definition_by_number(pipeline_id: int, number: int) -> engine.PipelineDefinition:
     """The definition of a pipeline's version by its number. Once it is compiled, only the
     version's identity is read, not its (large) definition."""
-    versions = PipelineVersion.objects.filter(pipeline_id=pipeline_id, number=number)
-    pk, state, published_at = versions.values_list("pk", "state", "published_at").get()
+    pk, state, published_at = _IDENTITIES.get(pipeline_id=pipeline_id, number=number)
     key = _compiled_key(pk, state, published_at)
     compiled = _COMPILED.get(key) if key is not None else None
-    return compiled if compiled is not None else definition_of(versions.get())
+    return compiled if compiled is not None else definition_of(PipelineVersion.objects.get(pk=pk))
 
 
 def pipeline_list() -> QuerySet[Pipeline]:

@@ -257,22 +257,35 @@ def _stage_change(record: WorkflowRecord, *, actor: User | None, transition: str
 SNAPSHOT_RELATIONS = ("owner", "office", "account", "contact")
 
 
-def _locked(record: WorkflowRecord) -> WorkflowRecord:
-    # The related rows are read for the history snapshot, not changed: only the record is
-    # locked. Those the caller loaded (lists and pages do) are taken over while the record
+def _set_relations(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The relations among `values`, the only ones a change with them may point elsewhere."""
+    return tuple(name for name in SNAPSHOT_RELATIONS if name in values)
+
+
+def _snapshot_fields(kind: str, relations: tuple[str, ...]) -> tuple[str, ...]:
+    # A relation the change leaves alone shows no change in the history, so it is left out of
+    # the snapshots rather than its row read for them.
+    return tuple(name for name in history_fields(kind)
+                 if name not in SNAPSHOT_RELATIONS or name in relations)
+
+
+def _locked(record: WorkflowRecord, relations: tuple[str, ...]) -> WorkflowRecord:
+    """The record read again and locked, with the related rows of `relations` (those the
+    history snapshot reads; only the record is locked)."""
+    # The related rows the caller loaded (lists and pages do) are taken over while the record
     # still points at them, which saves joining and building them again.
     model = type(record)
-    relations: list[models.ForeignKey[Any, Any]] = [getattr(model, name).field
-                                                    for name in SNAPSHOT_RELATIONS]
-    loaded = [relation for relation in relations if relation.is_cached(record)]
+    foreign_keys: list[models.ForeignKey[Any, Any]] = [getattr(model, name).field
+                                                       for name in SNAPSHOT_RELATIONS]
+    loaded = [key for key in foreign_keys if key.is_cached(record)]
     records = model.objects.select_for_update(of=("self",))
-    missing = [relation.name for relation in relations if relation not in loaded]
+    missing = [key.name for key in foreign_keys if key not in loaded and key.name in relations]
     if missing:
         records = records.select_related(*missing)
     locked = records.get(pk=record.pk)
-    for relation in loaded:
-        if getattr(locked, relation.attname) == getattr(record, relation.attname):
-            relation.set_cached_value(locked, relation.get_cached_value(record))
+    for key in loaded:
+        if getattr(locked, key.attname) == getattr(record, key.attname):
+            key.set_cached_value(locked, key.get_cached_value(record))
     known = known_definition(record)
     same_version = (locked.pipeline_id, locked.pipeline_version) == (record.pipeline_id,
                                                                      record.pipeline_version)
@@ -298,18 +311,20 @@ def _changed_columns(record: WorkflowRecord, loaded: Mapping[str, Any]) -> list[
 def record_update(*, actor: User, via: Via, record: WorkflowRecord, values: Mapping[str, Any],
                   expected_version: int | None = None) -> WorkflowRecord:
     """Save field changes without moving the record; always possible, subject to field rules."""
-    record = _locked(record)
+    relations = _set_relations(values)
+    record = _locked(record, relations)
     ensure_may_record(actor, "edit", record)
     check_version(record, expected_version)
     kind = kind_of(record)
-    loaded, before = _columns(record), snapshot(record, history_fields(kind))
+    fields = _snapshot_fields(kind, relations)
+    loaded, before = _columns(record), snapshot(record, fields)
     old_owner_id = record.owner_id
     errors: dict[str, str] = {}
     _assign(record, actor, values, creating=False, errors=errors)
     validate_record(record, errors, exclude=("owner", "office", "account", "contact",
                                              "pipeline", "created_by", "attributes", "lead",
                                              "parent"))
-    changes = save_updated(record, before, actor=actor, via=via, fields=history_fields(kind),
+    changes = save_updated(record, before, actor=actor, via=via, fields=fields,
                            columns=_changed_columns(record, loaded))
     reassigned = record.owner_id is not None and record.owner_id != old_owner_id
     if reassigned:
@@ -341,17 +356,18 @@ def record_transition(*, actor: User, via: Via, record: WorkflowRecord, transiti
 
     An administrator may `force` a move the workflow refuses; the move is recorded as forced.
     """
-    record = _locked(record)
+    kind = kind_of(record)
+    assigned = _split_transition_values(kind, values or {})
+    relations = _set_relations(assigned)
+    record = _locked(record, relations)
     ensure_may_record(actor, "edit", record)
     check_version(record, expected_version)
     if force and not permissions.manages_workspace(actor):
         raise NotAllowed(_("Only administrators may force a move."))
-    kind = kind_of(record)
     definition = record_definition(record)
-    loaded, before = _columns(record), snapshot(record, history_fields(kind))
+    loaded, before = _columns(record), snapshot(record, _snapshot_fields(kind, relations))
     errors: dict[str, str] = {}
-    _assign(record, actor, _split_transition_values(kind, values or {}), creating=False,
-            errors=errors)
+    _assign(record, actor, assigned, creating=False, errors=errors)
     if errors:
         raise InvalidInput(_("Some values are not valid."), fields=errors)
     decision = engine.check_transition(definition, record.step, transition, record_values(record),
@@ -368,7 +384,7 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
           actor: User, via: Via, transition: str, loaded: Mapping[str, Any],
           before: Mapping[str, Any], forced: bool) -> WorkflowRecord:
     """Put the record on `to_step` and record the move; `loaded` and `before` are its columns
-    and history fields as read (see `_columns`)."""
+    and history fields as read (see `_columns` and `_snapshot_fields`)."""
     kind = kind_of(record)
     from_stage, from_step, since = record.stage, record.step, record.stage_entered_at
     _place(record, definition, to_step)
@@ -381,7 +397,7 @@ def _move(record: WorkflowRecord, definition: engine.PipelineDefinition, to_step
         record.closed_at = now
         if isinstance(record, Opportunity) and record.close_date is None:
             record.close_date = now.date()
-    save_updated(record, before, actor=actor, via=via, fields=history_fields(kind),
+    save_updated(record, before, actor=actor, via=via, fields=before.keys(),
                  columns=_changed_columns(record, loaded))
     change = _stage_change(record, actor=actor, transition=transition, from_stage=from_stage,
                            from_step=from_step, previous_since=since, forced=forced)
@@ -467,7 +483,7 @@ def record_force_to_stage(*, actor: User, via: Via, record: WorkflowRecord,
 
     For administrators and automation ("set stage" actions); people use transitions.
     """
-    record = _locked(record)
+    record = _locked(record, ())
     if not permissions.manages_workspace(actor):
         raise NotAllowed(_("Only administrators may force a move."))
     definition = record_definition(record)
@@ -479,14 +495,14 @@ def record_force_to_stage(*, actor: User, via: Via, record: WorkflowRecord,
         return record
     transition = engine.transition_to_stage(definition, record.step, stage) or ""
     return _move(record, definition, to_step, actor=actor, via=via, transition=transition,
-                 loaded=_columns(record), before=snapshot(record, history_fields(kind_of(record))),
-                 forced=True)
+                 loaded=_columns(record),
+                 before=snapshot(record, _snapshot_fields(kind_of(record), ())), forced=True)
 
 
 @transaction.atomic
 def record_delete(*, actor: User, via: Via, record: WorkflowRecord,
                   expected_version: int | None = None) -> None:
-    record = _locked(record)
+    record = _locked(record, ())
     ensure_may_record(actor, "delete", record)
     check_version(record, expected_version)
     record_history(record=record, actor=actor, via=via, action=HistoryEntry.Action.DELETED)
@@ -502,7 +518,9 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
                  expected_version: int | None = None) -> Opportunity:
     """Qualify a lead: one opportunity linked to it (new, or `into` an existing one), its
     account and contacts carried over; the lead moves to its conversion end-stage."""
-    lead = _locked(lead)  # type: ignore[assignment]
+    assigned = _split_transition_values("lead", values or {})
+    relations = _set_relations(assigned)
+    lead = _locked(lead, relations)  # type: ignore[assignment]
     ensure_may_record(actor, "edit", lead)
     check_version(lead, expected_version)
     if not permissions.may_at_all(actor, "leads", "convert"):
@@ -521,10 +539,9 @@ def lead_convert(*, actor: User, via: Via, lead: Lead, values: Mapping[str, Any]
     if transition is None:
         raise Conflict(_("This lead cannot move to '%(stage)s' from where it is.")
                        % {"stage": end.label()}, code="no_transition")
-    loaded, before = _columns(lead), snapshot(lead, history_fields("lead"))
+    loaded, before = _columns(lead), snapshot(lead, _snapshot_fields("lead", relations))
     errors: dict[str, str] = {}
-    _assign(lead, actor, _split_transition_values("lead", values or {}), creating=False,
-            errors=errors)
+    _assign(lead, actor, assigned, creating=False, errors=errors)
     if errors:
         raise InvalidInput(_("Some values are not valid."), fields=errors)
     decision = engine.check_transition(definition, lead.step, transition, record_values(lead),
