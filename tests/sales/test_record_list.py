@@ -177,9 +177,9 @@ def test_the_api_list_brings_lead_parent_and_follow_ons(training, admin):
                                                          pipeline_id=training.pk), "opportunity")
 
     with CaptureQueriesContext(connection) as captured:
-        rows = {r.pk: r for r in selectors.Paged(records)[0:10]}
-        links = {pk: (r.parent_id, r.lead, [c.pk for c in r.children.all()])
-                 for pk, r in rows.items()}
+        rows = selectors.Paged(records)[0:10]
+        selectors.load_links(rows, "opportunity")
+        links = {r.pk: (r.parent_id, r.lead, [c.pk for c in r.child_list]) for r in rows}
     assert len(captured) == 5  # rows, tags, follow-ons, competitors, sales team
     assert links == {parent.pk: (None, None, [child.pk]), child.pk: (parent.pk, None, [])}
 

@@ -16,7 +16,6 @@ from stageflow.core.errors import MalformedRequest
 from stageflow.core.models import Via
 from stageflow.intake import selectors, services
 from stageflow.intake.models import IntakeSource, LeadForm
-from stageflow.sales.selectors import attach_definitions
 
 router = Router(tags=["intake"])
 
@@ -105,7 +104,6 @@ def receive_lead(request: HttpRequest) -> Status[dict[str, Any]]:
     received = services.source_submit(source=source, data=_body(request), via=Via.API)
     lead = received.lead
     assert lead is not None
-    attach_definitions([lead])
     return Status(201 if received.created else 200, record_out(lead))
 
 

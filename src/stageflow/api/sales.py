@@ -27,7 +27,7 @@ from stageflow.core.errors import MalformedRequest, NotFound
 from stageflow.core.history import history_of
 from stageflow.core.models import HistoryEntry, Via
 from stageflow.sales import selectors, services
-from stageflow.sales.access import access_record_by_id
+from stageflow.sales.access import access_record_by_id, kind_of
 from stageflow.sales.models import (
     Competitor,
     Lead,
@@ -113,7 +113,19 @@ class OpportunityOut(RecordOut):
 
 
 def record_out(record: Lead | Opportunity) -> dict[str, Any]:
-    """What the API shows of a lead or opportunity (needs `attach_definitions` first)."""
+    """What the API shows of one lead or opportunity."""
+    return records_out([record], kind_of(record))[0]
+
+
+def records_out(records: list[Lead | Opportunity], kind: str) -> list[dict[str, Any]]:
+    """What the API shows of these records of one kind, reading their pipeline versions and
+    linked records in a fixed number of queries."""
+    selectors.attach_definitions(records)
+    selectors.load_links(records, kind)
+    return [_shown(record) for record in records]
+
+
+def _shown(record: Lead | Opportunity) -> dict[str, Any]:
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
     stage = engine.get_stage(definition, record.stage)
     out: dict[str, Any] = {
@@ -126,7 +138,7 @@ def record_out(record: Lead | Opportunity) -> dict[str, Any]:
         "stage_name": stage.label(get_language() or settings.LANGUAGE_CODE),
         "step": record.step, "step_name": engine.get_step(definition, record.step).name,
         "status": record.status, "instructions": stage.instructions,
-        "tags": [tag.name for tag in record.tags.all()],
+        "tags": record.tag_names,  # type: ignore[union-attr]
         "transitions": [{"key": option.key, "name": option.name, "to": option.to_step,
                          "allowed": option.allowed, "missing": list(option.missing)}
                         for option in selectors.transition_options(record)],
@@ -135,17 +147,17 @@ def record_out(record: Lead | Opportunity) -> dict[str, Any]:
     }
     if isinstance(record, Lead):
         out["converted_at"] = record.converted_at
-        out["opportunities"] = [ref(o) for o in record.opportunities.all()]
+        out["opportunities"] = [ref(o) for o in record.opportunity_list]  # type: ignore[attr-defined]
         return out
     out.update({
         "value": record.value, "currency": record.currency,
         "expected_close_date": record.expected_close_date, "probability": record.probability,
         "lead": ref(record.lead), "parent": ref(record.parent),
-        "children": [ref(child) for child in record.children.all()],
+        "children": [ref(child) for child in record.child_list],  # type: ignore[attr-defined]
         "proposed_solution": record.proposed_solution, "close_reason": record.close_reason,
         "close_date": record.close_date,
-        "competitors": list(record.competitors.all()),
-        "sales_team": list(record.team_members.all()),
+        "competitors": record.competitor_list,  # type: ignore[attr-defined]
+        "sales_team": record.team_list,  # type: ignore[attr-defined]
     })
     return out
 
@@ -271,9 +283,7 @@ def _values(payload: RecordIn) -> dict[str, Any]:
 
 
 def _fresh(request: HttpRequest, kind: str, record_id: int) -> dict[str, Any]:
-    record = access_record_by_id(caller(request), kind, record_id)
-    selectors.attach_definitions([record])
-    return record_out(record)
+    return record_out(access_record_by_id(caller(request), kind, record_id))
 
 
 def build_router(kind: str, out: type[RecordOut]) -> Router:
@@ -289,7 +299,7 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
             office_id=filters.office, pipeline=filters.pipeline, tag=filters.tag,
             stage_group=filters.stage_group, account_id=filters.account,
             contact_id=filters.contact, ordering=filters.ordering)
-        return _RecordPage(selectors.with_links(records, kind))
+        return _RecordPage(selectors.with_links(records, kind), kind)
 
     @router.post("", response={201: out}, operation_id=f"create_{kind}")
     def create_record(request: HttpRequest, payload: RecordCreateIn) -> Status[Any]:
@@ -415,19 +425,17 @@ def build_router(kind: str, out: type[RecordOut]) -> Router:
 
 
 class _RecordPage:
-    """A queryset page that loads the pipeline definitions of its records in one query and
-    hands the paginator what `record_out` makes of them."""
+    """A queryset page that hands the paginator what `records_out` makes of its records."""
 
-    def __init__(self, records: QuerySet[Any]) -> None:
+    def __init__(self, records: QuerySet[Any], kind: str) -> None:
         self.records = records
+        self.kind = kind
 
     def count(self) -> int:
         return self.records.count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        page = selectors.Paged(self.records)[window]
-        selectors.attach_definitions(page)
-        return [record_out(record) for record in page]
+        return records_out(selectors.Paged(self.records)[window], self.kind)
 
     def __len__(self) -> int:
         return self.count()

@@ -100,6 +100,4 @@ def run_wizard(request: HttpRequest, kind: KindPath, payload: WizardIn) -> Statu
     record = services.record_create_with_wizard(
         actor=user, via=Via.API, kind=kind, choice=choice, values=payload.values,
         copy_of=payload.copy_of, pipeline_key=payload.pipeline, entry=payload.entry)
-    created = access_record_by_id(user, kind, record.pk)
-    selectors.attach_definitions([created])
-    return Status(201, record_out(created))
+    return Status(201, record_out(access_record_by_id(user, kind, record.pk)))
