@@ -138,7 +138,7 @@ def _shown(record: Lead | Opportunity) -> dict[str, Any]:
         "stage_name": stage.label(get_language() or settings.LANGUAGE_CODE),
         "step": record.step, "step_name": engine.get_step(definition, record.step).name,
         "status": record.status, "instructions": stage.instructions,
-        "tags": record.tag_names,  # type: ignore[union-attr]
+        "tags": [tag.name for tag in record.tag_list],  # type: ignore[union-attr]
         "transitions": [{"key": option.key, "name": option.name, "to": option.to_step,
                          "allowed": option.allowed, "missing": list(option.missing)}
                         for option in selectors.transition_options(record)],

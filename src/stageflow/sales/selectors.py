@@ -17,7 +17,14 @@ from stageflow.pipelines.models import Pipeline, PipelineVersion
 from stageflow.pipelines.selectors import definition_of
 from stageflow.sales.access import MODELS, records_for
 from stageflow.sales.fields import field_labels, record_values
-from stageflow.sales.models import Competitor, Lead, Opportunity, RecordContact, SalesTeamMember
+from stageflow.sales.models import (
+    Competitor,
+    Lead,
+    Opportunity,
+    RecordContact,
+    SalesTeamMember,
+    Tag,
+)
 from stageflow.sales.search import record_search_condition
 
 R = TypeVar("R", bound=Model)
@@ -133,39 +140,56 @@ class Paged(Generic[R]):
         return list(rows.prefetch_related(*lookups).order_by(*ordering))
 
 
-# The API shows the records a lead or opportunity points to by name (`__str__`): a page
-# reads hundreds of them, so only the columns of those names.
+# Lists show the records a lead or opportunity points to by name (`__str__`): a page reads
+# hundreds of them, so only the columns of those names.
 _USER_NAME = ("first_name", "last_name", "username")
 _NAMED_BY = {"owner": _USER_NAME, "office": ("name",), "account": ("name",),
              "contact": ("first_name", "last_name"), "pipeline": ("key",), "lead": ("title",),
              "parent": ("title",)}
+_LISTED = ("owner", "office", "account", "contact", "pipeline")
 
 
-def with_links(records: QuerySet[Lead | Opportunity],
-               kind: str) -> QuerySet[Lead | Opportunity]:
-    """`records` for the API: with the names of the records they point to (an opportunity's
-    lead and parent too), and without the tags `load_links` reads for a whole page."""
+def names_only(records: QuerySet[Lead | Opportunity], kind: str, *,
+               links: bool = False) -> QuerySet[Lead | Opportunity]:
+    """`records` with the records they point to read for their names only: owner, office,
+    account, contact and pipeline, with `links` also an opportunity's lead and parent. Without
+    the tags prefetch: `attach_tags` reads a whole page's."""
     model = MODELS[kind]
     pointed = [field.name for field in model._meta.concrete_fields
-               if field.name in _NAMED_BY]
+               if field.name in _NAMED_BY and (links or field.name in _LISTED)]
     return records.select_related(*pointed).only(
         *(field.name for field in model._meta.concrete_fields),
         *(f"{name}__{column}" for name in pointed for column in _NAMED_BY[name]),
     ).prefetch_related(None)
 
 
+def with_links(records: QuerySet[Lead | Opportunity],
+               kind: str) -> QuerySet[Lead | Opportunity]:
+    """`records` for the API: the names of the records they point to, an opportunity's lead
+    and parent too (`load_links` reads the rest for a whole page)."""
+    return names_only(records, kind, links=True)
+
+
+def attach_tags(records: list[Lead | Opportunity], kind: str) -> None:
+    """Put each record's tags, by name, on it as `tag_list` (name and colour), one query for
+    them all."""
+    tagged = MODELS[kind].tags.through.objects.filter(
+        **{f"{kind}_id__in": [record.pk for record in records]}).order_by("tag__name")
+    _attach(records, "tag_list", (
+        (record_id, Tag(pk=tag_id, name=name, colour=colour)) for record_id, tag_id, name, colour
+        in tagged.values_list(f"{kind}_id", "tag_id", "tag__name", "tag__colour")))
+
+
 def load_links(records: list[Lead | Opportunity], kind: str) -> None:
     """Read what the API lists of each record, one query each, into lists on the records:
-    `tag_names`; a lead's `opportunity_list`; an opportunity's follow-ons (`child_list`),
+    `tag_list`; a lead's `opportunity_list`; an opportunity's follow-ons (`child_list`),
     `competitor_list` and sales team (`team_list`).
 
     By the records' ids rather than with `prefetch_related`, which builds a manager and a
     filtered queryset for every record and matches the rows back through model instances:
     on a page of 50 that cost more than the queries."""
     ids = [record.pk for record in records]
-    tagged = MODELS[kind].tags.through.objects.filter(**{f"{kind}_id__in": ids})
-    _attach(records, "tag_names",
-            tagged.order_by("tag__name").values_list(f"{kind}_id", "tag__name"))
+    attach_tags(records, kind)
     if kind == "lead":
         _attach(records, "opportunity_list", _keyed(
             Opportunity.objects.filter(lead_id__in=ids).only("title", "lead"), "lead_id"))

@@ -33,6 +33,8 @@ from stageflow.sales.models import Lead, Opportunity
 from stageflow.sales.selectors import (
     Paged,
     attach_definitions,
+    attach_tags,
+    names_only,
     record_list,
     transition_options,
 )
@@ -288,10 +290,12 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     return tuple(moves.values())
 
 
-def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> list[Card]:
-    """Cards for records fetched through `board_records` (no further queries but one for
-    their pipeline versions)."""
+def cards(records: list[WorkflowRecord], kind: str, language: str,
+          now: dt.datetime) -> list[Card]:
+    """Cards for records of `kind` fetched through `board_records` (no further queries but
+    one for their pipeline versions and one for their tags)."""
     attach_definitions(records)
+    attach_tags(records, kind)
     urls = {kind: (record_url(f"records:{kind}_detail"), record_url("board:move", kind))
             for kind in ("lead", "opportunity")}
     labels = card_labels()
@@ -312,7 +316,7 @@ def cards(records: list[WorkflowRecord], language: str, now: dt.datetime) -> lis
             days_in_stage=max(0, (now - record.stage_entered_at).days),
             step_label=step_label,
             tags=tuple(TagChip(name=tag.name, colour=safe_colour(tag.colour) or "#8899aa")
-                       for tag in record.tags.all()),
+                       for tag in record.tag_list),  # type: ignore[union-attr]
             moves=moves_of(record, language), labels=labels))
     return result
 
@@ -326,9 +330,10 @@ class CardPage:
 def column_page(user: User, filters: BoardFilters, stage: str, offset: int, language: str,
                 now: dt.datetime) -> CardPage:
     """One page of a column's cards, fetching one more to know whether more follow."""
-    records = Paged(board_records(user, filters, stage))[offset:offset + PAGE_SIZE + 1]
+    shown = names_only(board_records(user, filters, stage), filters.kind)
+    records = Paged(shown)[offset:offset + PAGE_SIZE + 1]
     more = len(records) > PAGE_SIZE
-    return CardPage(cards=cards(records[:PAGE_SIZE], language, now),
+    return CardPage(cards=cards(records[:PAGE_SIZE], filters.kind, language, now),
                     next_offset=offset + PAGE_SIZE if more else None)
 
 
@@ -336,7 +341,7 @@ def card_of(user: User, filters: BoardFilters, record_id: int, language: str,
             now: dt.datetime) -> Card | None:
     """The card of one record as the board would show it now, or None when the filters (or
     its status) no longer put it on the board."""
-    record = board_records(user, filters).filter(pk=record_id).first()
+    record = names_only(board_records(user, filters), filters.kind).filter(pk=record_id).first()
     if record is None:
         return None
-    return cards([record], language, now)[0]
+    return cards([record], filters.kind, language, now)[0]

@@ -196,7 +196,7 @@ def move(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     filters = filters_for_record(source.get("filters", ""), record)
     if request.method == "GET":
         return render(request, "web/board/move.html", {
-            "record": record, "card": cards([record], language, clock.now())[0],
+            "record": record, "card": cards([record], kind, language, clock.now())[0],
             "from_label": _stage_label(definition, record.stage, language),
             "filters": filters, "query": filters.query(), "kind": kind,
         })

@@ -183,10 +183,11 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     filters = Filters.from_query(request.GET, [c.key for c in columns])
     pipeline, found = _pipeline_for(kind, filters.pipeline)
     # A search counts its matches with the first page's ids: finding them is its cost.
-    records = selectors.Paged(filtered_records(user, kind, filters),
+    records = selectors.Paged(selectors.names_only(filtered_records(user, kind, filters), kind),
                               first=PAGE_SIZE if filters.q else 0)
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     rows: list[Record] = list(page.object_list)
+    selectors.attach_tags(rows, kind)
     selectors.attach_definitions(rows)
     decorate(rows, lang)
     column_values(rows, columns)
