@@ -141,9 +141,10 @@ def filtered_records(user: User, kind: str, filters: Filters) -> QuerySet[Any]:
     return records.order_by(*(("-" + name) if descending else name for name in order))
 
 
-def _pipeline_for(kind: str, key: str) -> tuple[Pipeline | None, engine.PipelineDefinition | None]:
-    """The selected pipeline, else the default one, with its live definition."""
-    pipelines = live_pipelines(kind)
+def _pipeline_for(pipelines: list[Pipeline],
+                  key: str) -> tuple[Pipeline | None, engine.PipelineDefinition | None]:
+    """The selected pipeline among `pipelines`, else the first (the default one), with its
+    live definition."""
     pipeline = next((p for p in pipelines if p.key == key), None) or next(iter(pipelines), None)
     if pipeline is None or pipeline.live_version is None:
         return None, None
@@ -181,7 +182,8 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     lang = get_language() or "en"
     columns = list_columns(kind, lang)
     filters = Filters.from_query(request.GET, [c.key for c in columns])
-    pipeline, found = _pipeline_for(kind, filters.pipeline)
+    pipelines = live_pipelines(kind)
+    pipeline, found = _pipeline_for(pipelines, filters.pipeline)
     # A search counts its matches with the first page's ids: finding them is its cost.
     records = selectors.Paged(selectors.names_only(filtered_records(user, kind, filters), kind),
                               first=PAGE_SIZE if filters.q else 0)
@@ -209,7 +211,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
                     "export_query": query_without(request, "page")})
     if not partial:
         context.update({
-            "pipelines": live_pipelines(kind), "statuses": Status.choices,
+            "pipelines": pipelines, "statuses": Status.choices,
             "offices": Office.objects.all(), "tags": Tag.objects.all(),
             "sources": lookup_values(kind, "source").filter(active=True),
             "priorities": lookup_values(kind, "priority").filter(active=True),
