@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
-import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
 from django.db.models import Count, Model, Q, QuerySet, Window, prefetch_related_objects
-from django.utils.translation import get_language
 
 from stageflow import engine
 from stageflow.people import permissions
@@ -267,13 +265,7 @@ def transition_options(record: Lead | Opportunity) -> list[engine.TransitionOpti
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
     kind = "lead" if isinstance(record, Lead) else "opportunity"
     return engine.available_transitions(definition, record.step, record_values(record),
-                                        labels=_field_labels(kind, get_language() or ""))
-
-
-@functools.lru_cache(maxsize=64)
-def _field_labels(kind: str, language: str) -> Mapping[str, str]:
-    """`field_labels` once per kind and language: lists and the board ask for every row."""
-    return field_labels(kind)
+                                        labels=field_labels(kind))
 
 
 COPY_LIMIT = 20
