@@ -267,7 +267,7 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
     (the one a drag takes), each with the labels of the values it still needs."""
     definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
     kind = "lead" if isinstance(record, Lead) else "opportunity"
-    labels: Mapping[str, str] | None = None  # only when a move still needs a built-in field
+    labels = field_labels(kind)
     moves: dict[str, Move] = {}
     for option in transition_options(record):
         if any(reason.code != MISSING_ATTRIBUTE for reason in option.reasons):
@@ -284,7 +284,6 @@ def moves_of(record: WorkflowRecord, language: str) -> tuple[Move, ...]:
             if attribute is not None:
                 needs.append(attribute.label(language))
             else:
-                labels = field_labels(kind) if labels is None else labels
                 needs.append(labels.get(key, key))
         moves[stage.key] = Move(stage=stage.key, label=stage.label(language), needs=tuple(needs))
     return tuple(moves.values())
@@ -296,13 +295,11 @@ def cards(records: list[WorkflowRecord], kind: str, language: str,
     one for their pipeline versions and one for their tags)."""
     attach_definitions(records)
     attach_tags(records, kind)
-    urls = {kind: (record_url(f"records:{kind}_detail"), record_url("board:move", kind))
-            for kind in ("lead", "opportunity")}
+    detail_url, move_url = record_url(f"records:{kind}_detail"), record_url("board:move", kind)
     labels = card_labels()
     result = []
     for record in records:
         definition: engine.PipelineDefinition = record.definition  # type: ignore[union-attr]
-        kind = "lead" if isinstance(record, Lead) else "opportunity"
         steps = engine.steps_of_stage(definition, record.stage)
         step_label = ""
         if len(steps) > 1:
@@ -311,8 +308,7 @@ def cards(records: list[WorkflowRecord], kind: str, language: str,
             except engine.UnknownKeyError:
                 step_label = record.step
         result.append(Card(
-            record=record, kind=kind, url=urls[kind][0](record.pk),
-            move_url=urls[kind][1](record.pk),
+            record=record, kind=kind, url=detail_url(record.pk), move_url=move_url(record.pk),
             days_in_stage=max(0, (now - record.stage_entered_at).days),
             step_label=step_label,
             tags=tuple(TagChip(name=tag.name, colour=safe_colour(tag.colour) or "#8899aa")
